@@ -83,7 +83,15 @@ DISPATCHER = FunctionSpec(
     timeout_seconds=60,
 )
 
-FUNCTIONS: tuple[FunctionSpec, ...] = (API, FOLLOW_WORKER, DISPATCHER)
+RECIPROCITY = FunctionSpec(
+    name="reciprocity",
+    package="reciprocity",
+    trigger="schedule",
+    description="Samples completed follows and blocks members who unfollowed too many",
+    timeout_seconds=300,
+)
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (API, FOLLOW_WORKER, DISPATCHER, RECIPROCITY)
 
 SCHEDULES: tuple[ScheduleSpec, ...] = (
     ScheduleSpec(
@@ -93,6 +101,14 @@ SCHEDULES: tuple[ScheduleSpec, ...] = (
         function=DISPATCHER.name,
         detail_type="DispatchTick",
         description="Enqueue the next follow batches of every member that is due",
+    ),
+    ScheduleSpec(
+        name="reciprocity-check",
+        expression="rate(1 day)",
+        every_seconds=86400,
+        function=RECIPROCITY.name,
+        detail_type="ReciprocityCheck",
+        description="Sample completed follows and block members who unfollowed others",
     ),
 )
 

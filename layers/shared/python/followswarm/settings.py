@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     spotify_redirect_uri: str = "http://127.0.0.1:3001/auth/callback"
     spotify_write_path: FollowWritePath = "library"
     spotify_timeout_seconds: float = 5.0
+    #: SendGrid's API, or the local sink; the key comes from the sendgrid secret.
+    sendgrid_api_url: str = "https://api.sendgrid.com"
+    email_from: str = "no-reply@followswarm.app"
     public_base_url: str = "http://127.0.0.1:3001"
     dashboard_url: str = "http://127.0.0.1:3001/dashboard"
     cors_allow_origins: tuple[str, ...] = ("http://127.0.0.1:3001",)
@@ -122,6 +125,16 @@ class Settings(BaseSettings):
     login_rate_per_minute: int = 3
     login_rate_per_hour: int = 10
     require_artist_approval: bool = False
+    #: Session cookies are always Secure in AWS; browsers also honour them on loopback HTTP.
+    session_cookie_secure: bool = True
+    email_verification_ttl_seconds: int = 24 * 3600
+    #: Spotify user ids granted the ``admin`` role when they sign in (bootstraps operators).
+    admin_spotify_user_ids: tuple[str, ...] = ()
+
+    # --- token vault ---
+    #: Version of the KMS key behind ``token_key_alias``; records of older versions are
+    #: re-encrypted by the rotation job and stay readable until then.
+    token_key_version: int = Field(default=1, ge=1)
 
     @model_validator(mode="before")
     @classmethod

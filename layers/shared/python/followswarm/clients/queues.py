@@ -29,11 +29,33 @@ def queue_reachable(queue_name: str) -> bool:
     return True
 
 
-def send_json(queue_name: str, payload: dict[str, Any]) -> str:
+def send_json(queue_name: str, payload: dict[str, Any], *, delay_seconds: int = 0) -> str:
     response = aws_client("sqs").send_message(
-        QueueUrl=queue_url(queue_name), MessageBody=json.dumps(payload, separators=(",", ":"))
+        QueueUrl=queue_url(queue_name),
+        MessageBody=json.dumps(payload, separators=(",", ":")),
+        DelaySeconds=max(0, min(900, delay_seconds)),
     )
     return str(response["MessageId"])
+
+
+def move_messages(source: str, destination: str, *, limit: int) -> int:
+    """Receive, send, delete: works on AWS and on moto (which lacks StartMessageMoveTask)."""
+    sqs = aws_client("sqs")
+    moved = 0
+    while moved < limit:
+        received = sqs.receive_message(
+            QueueUrl=queue_url(source),
+            MaxNumberOfMessages=min(10, limit - moved),
+            VisibilityTimeout=60,
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        if not received:
+            break
+        for message in received:
+            sqs.send_message(QueueUrl=queue_url(destination), MessageBody=message["Body"])
+            sqs.delete_message(QueueUrl=queue_url(source), ReceiptHandle=message["ReceiptHandle"])
+            moved += 1
+    return moved
 
 
 def queue_depths(queue_name: str) -> dict[str, int]:

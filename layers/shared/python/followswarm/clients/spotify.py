@@ -9,6 +9,10 @@ here gets its own plain ``requests.Session`` and no retries so the caller owns b
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
+from typing import Literal
+
 import requests
 import spotipy
 from spotipy.cache_handler import MemoryCacheHandler
@@ -16,6 +20,9 @@ from spotipy.oauth2 import SpotifyClientCredentials, SpotifyOAuth
 
 from followswarm.clients.secrets import spotify_app_credentials
 from followswarm.settings import get_settings
+
+# spotipy logs request headers (bearer tokens, client secret) at DEBUG: never let that through.
+logging.getLogger("spotipy").setLevel(logging.INFO)
 
 #: Scopes the swarm needs: follow on both write paths, check and list follows.
 SWARM_SCOPES = "user-follow-modify user-follow-read user-library-modify user-library-read"
@@ -69,3 +76,33 @@ def spotify_api(access_token: str | None = None) -> spotipy.Spotify:
     )
     client.prefix = settings.spotify_api_url
     return client
+
+
+def follow_artists(
+    access_token: str, artist_ids: Sequence[str], write_path: Literal["library", "legacy"]
+) -> None:
+    """Follows artists for a member; library endpoint first, the legacy one by config."""
+    client = spotify_api(access_token)
+    if write_path == "library":
+        client._put("me/library", uris=",".join(f"spotify:artist:{a}" for a in artist_ids))
+    else:
+        client._put("me/following", type="artist", ids=",".join(artist_ids))
+
+
+def follows_artists(
+    access_token: str, artist_ids: Sequence[str], write_path: Literal["library", "legacy"]
+) -> list[bool]:
+    """Whether the member follows each artist (the contains check of the same path)."""
+    client = spotify_api(access_token)
+    if write_path == "library":
+        uris = ",".join(f"spotify:artist:{a}" for a in artist_ids)
+        result = client._get("me/library/contains", uris=uris)
+    else:
+        result = client._get("me/following/contains", type="artist", ids=",".join(artist_ids))
+    return [bool(x) for x in result]
+
+
+def get_artist(artist_id: str) -> dict[str, object]:
+    """An artist by id, read with the app's own token."""
+    result: dict[str, object] = spotify_api().artist(artist_id)
+    return result

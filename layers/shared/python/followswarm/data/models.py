@@ -20,7 +20,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 UNBOUND = "unbound"
@@ -76,6 +76,9 @@ class MemberModel(SwarmModel):
     join_seq = NumberAttribute(null=True)
     joined_at = NumberAttribute(null=True)
     paused = BooleanAttribute(default=False)
+    #: Why ``paused`` was set by the system (``needs_reauth``), so a new sign-in can lift it
+    #: without undoing a pause the member chose.
+    pause_reason = UnicodeAttribute(null=True)
     needs_reauth = BooleanAttribute(default=False)
     reciprocity_blocked = BooleanAttribute(default=False)
     #: Highest roster sequence followed in the "newcomers" direction (ascending from join_seq).
@@ -189,10 +192,10 @@ class FollowEdgeModel(SwarmModel):
 
 
 class UsageWindowModel(SwarmModel):
-    """Pacing and budget counters.
+    """Pacing ledgers and app-wide state, small enough to stay within one write unit.
 
-    ``pk`` is a member id (or ``APP`` for the app-wide budget and pause), ``sk`` the window:
-    ``PACE`` holds the rolling hour/day entries, ``M#YYYYMM`` the month.
+    ``pk`` is a member id with ``sk = LEDGER`` (that member's follow ledger), or ``APP`` with
+    ``sk = BUDGET`` (the app-wide Spotify call window) or ``sk = PAUSE`` (the global pause).
     """
 
     logical_table = "usage"
@@ -203,11 +206,20 @@ class UsageWindowModel(SwarmModel):
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
-    used = NumberAttribute(default=0)
-    #: Rolling-window log as ``[[epoch seconds, count, job id], ...]``, oldest first.
+    #: Rolling-hour log ``[[epoch seconds, count], ...]`` (member) or 30-s call log (budget).
     entries = ListAttribute[Any](default=list)
-    applied_jobs = UnicodeSetAttribute(default=set)
+    #: Follows per started hour (``{"<hour epoch>": count}``) for the rolling day.
+    day_buckets = JSONAttribute(default=dict)
+    month_key = UnicodeAttribute(default="")
+    month_used = NumberAttribute(default=0)
+    #: Recent job ids whose usage is reserved / whose results are counted (replay guards).
+    reserved_jobs = ListAttribute[Any](default=list)
+    completed_jobs = ListAttribute[Any](default=list)
+    done = NumberAttribute(default=0)
+    skipped = NumberAttribute(default=0)
+    failed = NumberAttribute(default=0)
     paused_until = NumberAttribute(null=True)
+    admin_paused = BooleanAttribute(default=False)
     reason = UnicodeAttribute(null=True)
     expires_at = NumberAttribute(null=True)
     version = VersionAttribute()
@@ -292,7 +304,8 @@ class RateLimitModel(SwarmModel):
         table_name = UNBOUND
 
     pk = UnicodeAttribute(hash_key=True)
-    count = NumberAttribute(default=0)
+    # Not "count": that would shadow pynamodb's Model.count().
+    hits = NumberAttribute(default=0)
     expires_at = NumberAttribute()
 
 

@@ -11,6 +11,7 @@ keys and indexes are written once, in ``models.py``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from followswarm.data.models import ALL_MODELS, SwarmModel
 from followswarm.settings import TABLE_LOGICAL_NAMES, Settings
@@ -154,9 +155,10 @@ def bind_models(settings: Settings) -> None:
     """Point every model at this stage's tables (and the local endpoint, if any)."""
     names = settings.table_names()
     for model in ALL_MODELS:
-        model.Meta.table_name = names[model.logical_table]
-        model.Meta.region = settings.aws_region
-        model.Meta.host = settings.aws_endpoint_url
+        meta: Any = model.Meta
+        meta.table_name = names[model.logical_table]
+        meta.region = settings.aws_region
+        meta.host = settings.aws_endpoint_url
         # pynamodb caches the connection with the old table name and host.
         model._connection = None
         for index in model._indexes.values():
