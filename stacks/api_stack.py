@@ -1,0 +1,290 @@
+"""The HTTP API: API function(s), HTTP API (payload 2.0), CloudFront with WAF and headers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsii
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_apigateway as apigw_v1
+from aws_cdk import aws_apigatewayv2 as apigw
+from aws_cdk import aws_apigatewayv2_integrations as integrations
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from followswarm.catalog import FUNCTIONS
+from stacks.access import access_for
+from stacks.config import StageConfig
+from stacks.constructs.function import FOLLOW_QUEUE_URL_ENV, SwarmFunction, retention
+from stacks.constructs.shared_layer import SharedLayer
+from stacks.constructs.waf import CloudFrontWebAcl
+from stacks.data_stack import DataStack
+from stacks.follow_stack import FollowStack
+from stacks.nag import acknowledge
+
+#: Steady-state requests per second and burst for the whole HTTP API stage.
+API_RATE_LIMIT = 100
+API_BURST_LIMIT = 200
+
+#: JSON API plus the Swagger UI at /docs (its assets come from jsDelivr).
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' https://cdn.jsdelivr.net",
+        "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
+        "img-src 'self' data: https:",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "form-action 'self' https://accounts.spotify.com https://checkout.stripe.com",
+        "object-src 'none'",
+    ]
+)
+CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "X-CSRF-Token"]
+CORS_ALLOW_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+CORS_MAX_AGE = Duration.minutes(10)
+
+ACCESS_LOG_FORMAT = {
+    "requestId": "$context.requestId",
+    "ip": "$context.identity.sourceIp",
+    "requestTime": "$context.requestTime",
+    "httpMethod": "$context.httpMethod",
+    "routeKey": "$context.routeKey",
+    "path": "$context.path",
+    "status": "$context.status",
+    "protocol": "$context.protocol",
+    "responseLength": "$context.responseLength",
+    "responseLatency": "$context.responseLatency",
+    "integrationLatency": "$context.integrationLatency",
+    "integrationError": "$context.integrationErrorMessage",
+    "userAgent": "$context.identity.userAgent",
+}
+
+
+class ApiStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage: StageConfig,
+        data: DataStack,
+        follow: FollowStack,
+        layer_dir: Path,
+        code_dirs: dict[str, Path],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        removal = RemovalPolicy.RETAIN if stage.retain_data else RemovalPolicy.DESTROY
+        origins_allowed = list(stage.settings.cors_allow_origins)
+
+        # --- functions ------------------------------------------------------------------------
+        layer = SharedLayer(self, "SharedLayer", asset_dir=layer_dir).layer
+        self.functions: dict[str, SwarmFunction] = {}
+        self._integrations: dict[str, integrations.HttpLambdaIntegration] = {}
+        http_specs = [s for s in FUNCTIONS if s.trigger == "http"]
+        for spec in http_specs:
+            access = access_for(spec.name)
+            fn = SwarmFunction(
+                self,
+                "".join(p.capitalize() for p in spec.name.split("-")) + "Function",
+                spec=spec,
+                stage=stage,
+                layer=layer,
+                code_dir=code_dirs[spec.name],
+                extra_environment=(
+                    {FOLLOW_QUEUE_URL_ENV: follow.queue.queue_url}
+                    if access.sends_follow_jobs
+                    else None
+                ),
+            )
+            fn.grant_tables(access.tables, data.tables, data.specs, data.data_key)
+            if access.token_key:
+                fn.grant_token_key(data.token_key)
+            fn.grant_secrets(data.secrets[s] for s in access.secrets)
+            if access.sends_follow_jobs:
+                fn.grant_send(follow.queue)
+            if access.manages_follow_queues:
+                fn.grant_manage_queues(follow.queue, follow.dlq)
+            self.functions[spec.name] = fn
+
+        # --- HTTP API (payload format 2.0) ----------------------------------------------------
+        default_integration: apigw.HttpRouteIntegration | None = None
+        for spec in http_specs:
+            if "/" in spec.http_routes:
+                if default_integration is not None:
+                    raise ValueError("two http functions claim the '/' ($default) route")
+                default_integration = self._integration(spec.name)
+        self.http_api = apigw.HttpApi(
+            self,
+            "HttpApi",
+            api_name=f"{stage.prefix}-api",
+            description=f"{stage.prefix}: Follow-Swarm HTTP API (behind CloudFront)",
+            create_default_stage=False,
+            default_integration=default_integration,
+            cors_preflight=apigw.CorsPreflightOptions(
+                allow_origins=origins_allowed,
+                allow_credentials=True,
+                allow_headers=CORS_ALLOW_HEADERS,
+                allow_methods=[apigw.CorsHttpMethod[m] for m in CORS_ALLOW_METHODS],
+                max_age=CORS_MAX_AGE,
+            ),
+        )
+        for spec in http_specs:
+            for prefix in spec.http_routes:
+                if prefix == "/":
+                    continue
+                base = "/" + prefix.strip("/")
+                self.http_api.add_routes(
+                    path=f"{base}/{{proxy+}}",
+                    methods=[apigw.HttpMethod.ANY],
+                    integration=self._integration(spec.name),
+                )
+        access_logs = logs.LogGroup(
+            self,
+            "AccessLogs",
+            log_group_name=f"/aws/http-api/{stage.prefix}-api",
+            retention=retention(stage.log_retention_days),
+            removal_policy=removal,
+        )
+        self.http_stage = apigw.HttpStage(
+            self,
+            "DefaultStage",
+            http_api=self.http_api,
+            stage_name="$default",
+            auto_deploy=True,
+            access_log_settings=_AccessLogSettings(access_logs),
+            throttle=apigw.ThrottleSettings(rate_limit=API_RATE_LIMIT, burst_limit=API_BURST_LIMIT),
+        )
+        acknowledge(
+            self.http_api,
+            "AwsSolutions-APIG4",
+            "Authorization is per route inside the API function: session JWTs from HttpOnly "
+            "cookies (with CSRF token) or Bearer headers, admin role checks, Stripe-signature "
+            "verification on /webhooks/stripe, and public /health, /auth/* and /docs. An API "
+            "Gateway authorizer can't express that mix.",
+        )
+
+        # --- CloudFront + WAF -----------------------------------------------------------------
+        self.web_acl = CloudFrontWebAcl(self, "WebAcl", name=f"{stage.prefix}-edge").web_acl
+        headers = cloudfront.ResponseHeadersPolicy(
+            self,
+            "ResponseHeaders",
+            response_headers_policy_name=f"{stage.prefix}-api-headers",
+            comment="Security headers and CORS allowlist for the Follow-Swarm API",
+            security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
+                strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
+                    access_control_max_age=Duration.days(365),
+                    include_subdomains=True,
+                    preload=True,
+                    override=True,
+                ),
+                content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
+                    content_security_policy=CONTENT_SECURITY_POLICY, override=True
+                ),
+                content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
+                frame_options=cloudfront.ResponseHeadersFrameOptions(
+                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True
+                ),
+                referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
+                    referrer_policy=cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+                    override=True,
+                ),
+                xss_protection=cloudfront.ResponseHeadersXSSProtection(
+                    protection=True, mode_block=True, override=True
+                ),
+            ),
+            cors_behavior=cloudfront.ResponseHeadersCorsBehavior(
+                access_control_allow_credentials=True,
+                access_control_allow_headers=CORS_ALLOW_HEADERS,
+                access_control_allow_methods=CORS_ALLOW_METHODS,
+                access_control_allow_origins=origins_allowed,
+                access_control_max_age=CORS_MAX_AGE,
+                origin_override=True,
+            ),
+        )
+        api_domain = f"{self.http_api.api_id}.execute-api.{self.region}.{self.url_suffix}"
+        certificate = (
+            acm.Certificate.from_certificate_arn(self, "Certificate", stage.certificate_arn)
+            if stage.certificate_arn
+            else None
+        )
+        self.distribution = cloudfront.Distribution(
+            self,
+            "Distribution",
+            comment=f"{stage.prefix}: Follow-Swarm API",
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=origins.HttpOrigin(
+                    api_domain,
+                    protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+                    origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
+                ),
+                allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+                cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+                origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+                response_headers_policy=headers,
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+            ),
+            web_acl_id=self.web_acl.attr_arn,
+            enable_logging=True,
+            log_bucket=data.logs_bucket,
+            log_file_prefix=f"cloudfront/{stage.prefix}/",
+            price_class=cloudfront.PriceClass.PRICE_CLASS_100,
+            http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+            domain_names=[stage.domain_name] if stage.domain_name else None,
+            certificate=certificate,
+            minimum_protocol_version=(
+                cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 if certificate else None
+            ),
+        )
+        acknowledge(
+            self.distribution,
+            "AwsSolutions-CFR1",
+            "No geo restriction: artists join from every country Spotify serves; abuse is "
+            "handled by the WAF rate rules, not by country.",
+        )
+        if not stage.domain_name:
+            acknowledge(
+                self.distribution,
+                "AwsSolutions-CFR4",
+                "This stage has no custom domain yet, so CloudFront serves its default "
+                "*.cloudfront.net certificate, whose viewer TLS policy can't be chosen. Setting "
+                "domain_name + certificate_arn in cdk.json applies TLSv1.2_2021.",
+            )
+
+        CfnOutput(self, "ApiUrl", value=f"https://{self.distribution.distribution_domain_name}")
+        CfnOutput(self, "HttpApiEndpoint", value=self.http_api.api_endpoint)
+
+    def _integration(self, function_name: str) -> integrations.HttpLambdaIntegration:
+        """One Lambda integration (payload 2.0) per function, shared by all its routes."""
+        if function_name not in self._integrations:
+            self._integrations[function_name] = integrations.HttpLambdaIntegration(
+                f"{function_name}-integration",
+                self.functions[function_name].function,
+                payload_format_version=apigw.PayloadFormatVersion.VERSION_2_0,
+            )
+        return self._integrations[function_name]
+
+
+@jsii.implements(apigw.IAccessLogSettings)
+class _AccessLogSettings:
+    """JSON access logs of the HTTP API stage into a log group."""
+
+    def __init__(self, log_group: logs.ILogGroup) -> None:
+        self._destination = apigw.LogGroupLogDestination(log_group)
+        self._format = apigw_v1.AccessLogFormat.custom(
+            json.dumps(ACCESS_LOG_FORMAT, separators=(",", ":"))
+        )
+
+    @property
+    def destination(self) -> apigw.IAccessLogDestination:
+        return self._destination
+
+    @property
+    def format(self) -> apigw_v1.AccessLogFormat:
+        return self._format

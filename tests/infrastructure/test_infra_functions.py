@@ -1,0 +1,131 @@
+"""Functions, the follow queue and the worker's concurrency, from the catalog and settings."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from followswarm.catalog import FOLLOW_WORKER, FUNCTIONS
+from stacks.access import access_for
+from stacks.constructs.function import FOLLOW_QUEUE_URL_ENV
+from stacks.runtime import LAMBDA_ARCHITECTURE, LAMBDA_PYTHON_VERSION
+
+STAGES = ("dev", "staging", "prod")
+
+
+def _queue(stage: Any, name: str) -> dict[str, Any]:
+    for queue in stage.resources("follow", "AWS::SQS::Queue").values():
+        if queue["Properties"]["QueueName"] == name:
+            return dict(queue["Properties"])
+    raise AssertionError(f"no queue {name}")
+
+
+@pytest.mark.parametrize("stage_name", STAGES)
+def test_every_catalog_function_is_deployed_once(synthesized: Any, stage_name: str) -> None:
+    stage = synthesized.stages[stage_name]
+    deployed = stage.functions()
+    expected = {f"{stage.config.prefix}-{spec.name}": spec for spec in FUNCTIONS}
+    ours = {name for name in deployed if name.startswith(stage.config.prefix)}
+    assert ours == set(expected)
+    for name, spec in expected.items():
+        props = deployed[name]
+        assert props["Handler"] == spec.handler
+        assert props["Runtime"] == f"python{LAMBDA_PYTHON_VERSION}"
+        assert props["Architectures"] == [LAMBDA_ARCHITECTURE]
+        assert props["Timeout"] == spec.timeout_seconds
+        assert props["MemorySize"] == spec.memory_mb
+        assert props["TracingConfig"] == {"Mode": "Active"}
+        assert len(props["Layers"]) == 1
+
+
+@pytest.mark.parametrize("stage_name", STAGES)
+def test_function_environment_recreates_the_settings(synthesized: Any, stage_name: str) -> None:
+    stage = synthesized.stages[stage_name]
+    settings = stage.config.settings
+    expected = settings.lambda_environment()
+    for spec in FUNCTIONS:
+        env = stage.functions()[f"{stage.config.prefix}-{spec.name}"]["Environment"]["Variables"]
+        for key, value in expected.items():
+            if key == FOLLOW_QUEUE_URL_ENV:
+                continue
+            assert env[key] == value, (spec.name, key)
+        assert env["POWERTOOLS_SERVICE_NAME"] == settings.app_name
+        assert env["POWERTOOLS_METRICS_NAMESPACE"] == settings.metrics_namespace
+        assert env["LOG_LEVEL"] == stage.config.log_level
+        if access_for(spec.name).sends_follow_jobs:
+            # A reference to the follow queue (a Ref in its own stack, an output elsewhere).
+            assert _queue_logical_id(stage) in json.dumps(env[FOLLOW_QUEUE_URL_ENV])
+        else:
+            assert not env.get(FOLLOW_QUEUE_URL_ENV)
+
+
+def _queue_logical_id(stage: Any) -> str:
+    for logical_id, queue in stage.resources("follow", "AWS::SQS::Queue").items():
+        if queue["Properties"]["QueueName"] == stage.config.settings.follow_queue_name:
+            return logical_id
+    raise AssertionError("no follow queue")
+
+
+@pytest.mark.parametrize("stage_name", STAGES)
+def test_queue_and_worker_concurrency(synthesized: Any, stage_name: str) -> None:
+    stage = synthesized.stages[stage_name]
+    settings = stage.config.settings
+    worker = stage.functions()[f"{stage.config.prefix}-{FOLLOW_WORKER.name}"]
+    queue = _queue(stage, settings.follow_queue_name)
+    dlq = _queue(stage, settings.follow_dlq_name)
+
+    assert queue["VisibilityTimeout"] >= 6 * worker["Timeout"]
+    assert queue["VisibilityTimeout"] == settings.queue_visibility_timeout_seconds
+    assert queue["RedrivePolicy"]["maxReceiveCount"] >= 5
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == settings.queue_max_receive_count
+    for q in (queue, dlq):
+        assert q["SqsManagedSseEnabled"] is True
+
+    (mapping,) = stage.resources("follow", "AWS::Lambda::EventSourceMapping").values()
+    props = mapping["Properties"]
+    reserved = worker["ReservedConcurrentExecutions"]
+    assert reserved == settings.worker_reserved_concurrency
+    assert 2 <= props["ScalingConfig"]["MaximumConcurrency"] <= reserved
+    assert props["ScalingConfig"]["MaximumConcurrency"] == settings.worker_max_concurrency
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["BatchSize"] == settings.worker_batch_size
+
+
+def test_queues_enforce_ssl(dev: Any) -> None:
+    policies = dev.resources("follow", "AWS::SQS::QueuePolicy")
+    assert len(policies) == 2
+    for policy in policies.values():
+        (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+        assert statement["Effect"] == "Deny"
+        assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_stage_overrides_from_context_reach_settings(synthesized: Any) -> None:
+    for name, stage in synthesized.stages.items():
+        raw = synthesized.context["stages"][name]
+        settings = stage.config.settings
+        if "worker_reserved_concurrency" in raw:
+            assert settings.worker_reserved_concurrency == raw["worker_reserved_concurrency"]
+        assert list(settings.cors_allow_origins) == raw["cors_allow_origins"]
+        assert stage.config.retain_data is (name == "prod")
+
+
+def test_only_xray_uses_a_wildcard_resource(synthesized: Any) -> None:
+    """The IAM5 acknowledgment on function roles covers X-Ray only; everything else is exact."""
+    xray = {"xray:PutTelemetryRecords", "xray:PutTraceSegments"}
+    for stage in synthesized.stages.values():
+        for concern in stage.raw:
+            for policy in stage.resources(concern, "AWS::IAM::Policy").values():
+                for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                    resources = statement["Resource"]
+                    resources = resources if isinstance(resources, list) else [resources]
+                    actions = statement["Action"]
+                    actions = set(actions if isinstance(actions, list) else [actions])
+                    assert not any("*" in a for a in actions), actions
+                    if "*" in resources:
+                        assert actions <= xray, (concern, actions)
+            for role in stage.resources(concern, "AWS::IAM::Role").values():
+                managed = role["Properties"].get("ManagedPolicyArns", [])
+                assert not managed or concern == "data", role  # data: CDK's auto-delete helper
