@@ -16,7 +16,12 @@ logger = Logger(child=True)
 
 
 def error_response(
-    status: int, code: str, message: str, *, details: Any = None, headers: dict[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    *,
+    details: Any = None,
+    headers: dict[str, str] | None = None,
 ) -> Response[dict[str, Any]]:
     error: dict[str, Any] = {"code": code, "message": message}
     if details is not None:
@@ -38,19 +43,22 @@ def _method_allowed_elsewhere(app: APIGatewayHttpResolver) -> list[str]:
 
 
 def register_error_handlers(app: APIGatewayHttpResolver) -> None:
-    @app.exception_handler(SwarmError)
     def _swarm_error(exc: SwarmError) -> Response[dict[str, Any]]:
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+        headers = (
+            {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+        )
         return error_response(exc.status, exc.code, exc.message, headers=headers)
 
-    @app.exception_handler(RequestValidationError)
     def _invalid_request(exc: RequestValidationError) -> Response[dict[str, Any]]:
         details = [
             {"loc": list(e.get("loc", ())), "type": e.get("type"), "msg": e.get("msg")}
             for e in exc.errors()
         ]
         return error_response(
-            HTTPStatus.UNPROCESSABLE_ENTITY, "validation_error", "The request is not valid", details=details
+            HTTPStatus.UNPROCESSABLE_ENTITY,
+            "validation_error",
+            "The request is not valid",
+            details=details,
         )
 
     @app.not_found
@@ -65,8 +73,14 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
             )
         return error_response(HTTPStatus.NOT_FOUND, "not_found", "No such resource")
 
-    @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response[dict[str, Any]]:
         # Logged with its trace for operators; the caller learns nothing of the internals.
         logger.exception("unhandled error")
-        return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "Something went wrong")
+        return error_response(
+            HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "Something went wrong"
+        )
+
+    # Registered by call: Powertools' exception_handler decorator is untyped.
+    app.exception_handler(SwarmError)(_swarm_error)
+    app.exception_handler(RequestValidationError)(_invalid_request)
+    app.exception_handler(Exception)(_unexpected)

@@ -11,15 +11,24 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from followswarm.bootstrap import configure
 
+from . import auth
 from .errors import register_error_handlers
-from .routes import health
+from .routes import admin_identity, admin_queue, follows, health, me, roster
+from .routes import auth as auth_routes
 
 settings = configure()
 logger = Logger(service="api")
 
 app = APIGatewayHttpResolver(enable_validation=True)
 app.include_router(health.router)
+app.include_router(auth_routes.router)
+app.include_router(me.router)
+app.include_router(admin_identity.router)
+app.include_router(roster.router)
+app.include_router(follows.router)
+app.include_router(admin_queue.router)
 register_error_handlers(app)
+auth.install(app)  # authorization before request validation: 401, never a 422
 app.enable_swagger(
     path="/docs",
     title="Follow-Swarm API",

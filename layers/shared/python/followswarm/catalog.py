@@ -91,7 +91,15 @@ RECIPROCITY = FunctionSpec(
     timeout_seconds=300,
 )
 
-FUNCTIONS: tuple[FunctionSpec, ...] = (API, FOLLOW_WORKER, DISPATCHER, RECIPROCITY)
+TOKEN_ROTATION = FunctionSpec(
+    name="token-rotation",
+    package="token_rotation",
+    trigger="schedule",
+    description="Re-encrypts token vault records under the current key version",
+    timeout_seconds=900,
+)
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (API, FOLLOW_WORKER, DISPATCHER, RECIPROCITY, TOKEN_ROTATION)
 
 SCHEDULES: tuple[ScheduleSpec, ...] = (
     ScheduleSpec(
@@ -109,6 +117,14 @@ SCHEDULES: tuple[ScheduleSpec, ...] = (
         function=RECIPROCITY.name,
         detail_type="ReciprocityCheck",
         description="Sample completed follows and block members who unfollowed others",
+    ),
+    ScheduleSpec(
+        name="token-rotation",
+        expression="rate(1 day)",
+        every_seconds=86400,
+        function=TOKEN_ROTATION.name,
+        detail_type="TokenKeyRotation",
+        description="Re-seal any vault record still under a previous key version",
     ),
 )
 

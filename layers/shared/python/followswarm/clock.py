@@ -1,9 +1,9 @@
 """The time source of all domain code, injectable so tests and the local runtime control time.
 
-    >>> set_clock(lambda: 1_700_000_000.0)
-    >>> now()
-    1700000000.0
-    >>> set_clock(None)  # back to the system clock
+>>> set_clock(lambda: 1_700_000_000.0)
+>>> now()
+1700000000.0
+>>> set_clock(None)  # back to the system clock
 """
 
 from __future__ import annotations

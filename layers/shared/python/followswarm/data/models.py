@@ -271,6 +271,9 @@ class OAuthStateModel(SwarmModel):
 
     pk = UnicodeAttribute(hash_key=True)
     browser_binding = UnicodeAttribute()
+    #: When the state stops being valid; the row itself lives on (TTL ``expires_at``) a while
+    #: longer, so a late callback is told "expired" rather than "unknown".
+    valid_until = NumberAttribute(null=True)
     expires_at = NumberAttribute()
     used = BooleanAttribute(default=False)
 

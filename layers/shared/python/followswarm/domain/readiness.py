@@ -36,5 +36,5 @@ def _spotify_app_token_ok() -> bool:
 
     try:
         return bool(app_credentials_manager().get_access_token(as_dict=False))
-    except Exception:  # noqa: BLE001 - any failure means "not ready"; the name is reported
+    except Exception:
         return False

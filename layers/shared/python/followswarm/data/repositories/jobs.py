@@ -38,7 +38,11 @@ def put_history(
         completed_at=int(completed_at),
         error=error,
         expires_at=int(completed_at + HISTORY_TTL_SECONDS),
-    ).save()
+    ).save(
+        # An overwrite by design: a replayed or redriven job rewrites its own row. The version
+        # condition of a fresh object ("no row yet") would fail every replay forever.
+        add_version_condition=False
+    )
 
 
 def get_history(member_id: str, job_id: str) -> FollowJobModel | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -30,7 +31,14 @@ class RosterSlot:
 
 def _connection() -> Connection:
     meta: Any = MemberModel.Meta
-    return Connection(region=meta.region, host=meta.host)
+    return _shared_connection(meta.region, meta.host)
+
+
+@lru_cache(maxsize=4)
+def _shared_connection(region: str | None, host: str | None) -> Connection:
+    # One per endpoint: a new Connection builds a new botocore client (~0.1 s of model
+    # loading) on its first request, which every join and transactional read would pay.
+    return Connection(region=region, host=host)
 
 
 def take_next_sequence() -> int:

@@ -1,0 +1,1 @@
+"""Identity: sign-in with Spotify, sessions, the token vault, member accounts and the audit log."""
