@@ -23,6 +23,8 @@ from local.runtime.aws import AwsClients
 log = logging.getLogger(__name__)
 
 #: DLQs keep messages as long as SQS allows (14 days), as the CDK stack does.
+#: The SendGrid sink accepts this key only; the runtime stores it as the SendGrid secret.
+SENDGRID_LOCAL_API_KEY = "SG.local-placeholder"
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
 
 
@@ -166,7 +168,7 @@ def secret_values(
             "api_key": "sk_test_local_placeholder",
             "webhook_secret": "whsec_local_placeholder",
         },
-        settings.sendgrid_secret_name: {"api_key": "SG.local-placeholder"},
+        settings.sendgrid_secret_name: {"api_key": SENDGRID_LOCAL_API_KEY},
     }
 
 

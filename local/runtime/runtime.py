@@ -38,8 +38,14 @@ from local.runtime.aws import AwsClients, MotoServer, aws_environment
 from local.runtime.clock import AdvanceResult, ClockDriver, DrainResult, Scheduler, VirtualClock
 from local.runtime.config import RuntimeConfig
 from local.runtime.lambdas import FunctionInvoker
-from local.runtime.resources import AwsResources, ensure_resources, sweep_expired
+from local.runtime.resources import (
+    SENDGRID_LOCAL_API_KEY,
+    AwsResources,
+    ensure_resources,
+    sweep_expired,
+)
 from local.runtime.sqs import DelayBridge, SqsPoller, queue_depths
+from local.standins.sendgrid.server import SendGridSink
 from local.standins.spotify import SpotifyStandIn, SpotifyStandInConfig
 
 log = logging.getLogger(__name__)
@@ -66,6 +72,7 @@ class LocalRuntime:
         self.clock = VirtualClock(self.config.start_epoch, flowing=self.config.realtime)
         self._moto: MotoServer | None = None
         self._spotify: SpotifyStandIn | None = None
+        self._sendgrid: SendGridSink | None = None
         self._api_server: BaseWSGIServer | None = None
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
@@ -110,6 +117,12 @@ class LocalRuntime:
         spotify_config = SpotifyStandInConfig(seed=config.seed, redirect_uris=(self.redirect_uri,))
         self._spotify = SpotifyStandIn(
             spotify_config, host=config.host, port=config.spotify_port, clock=self.clock.now
+        ).start()
+        self._sendgrid = SendGridSink(
+            SENDGRID_LOCAL_API_KEY,
+            host=config.host,
+            port=config.sendgrid_port,
+            clock=self.clock.now,
         ).start()
 
         settings = Settings(**self._settings_overrides())
@@ -198,6 +211,9 @@ class LocalRuntime:
         if self._spotify is not None:
             self._spotify.stop()
             self._spotify = None
+        if self._sendgrid is not None:
+            self._sendgrid.stop()
+            self._sendgrid = None
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
@@ -240,6 +256,7 @@ class LocalRuntime:
             "spotify_accounts_url": self.spotify_url,
             "spotify_api_url": f"{self.spotify_url}/v1/",
             "spotify_redirect_uri": self.redirect_uri,
+            "sendgrid_api_url": self.sendgrid_url,
             "public_base_url": api,
             "dashboard_url": f"{api}/dashboard",
             "cors_allow_origins": (api,),
@@ -417,6 +434,11 @@ class LocalRuntime:
     @property
     def redirect_uri(self) -> str:
         return f"{self.api_url}/auth/callback"
+
+    @property
+    def sendgrid_url(self) -> str:
+        """The SendGrid sink: ``/`` lists received mails, ``/_sink/mails`` as JSON."""
+        return _started(self._sendgrid).url
 
     @property
     def spotify_url(self) -> str:

@@ -20,13 +20,21 @@ from followswarm.data.repositories import ledger as ledger_repo
 from followswarm.domain.follows import roster, views
 from followswarm.domain.identity import members, vault
 from local.runtime import LocalRuntime, RuntimeConfig
+from tests.integration.signin import bearer, new_user, sign_in_api_client
 
 START_EPOCH = 1_780_000_000.0
 PER_HOUR = 6
 BATCH = 3
 
 
-def _runtime(tmp_path_factory: pytest.TempPathFactory, name: str) -> LocalRuntime:
+def _runtime(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    *,
+    per_hour: int = PER_HOUR,
+    batch: int = BATCH,
+    **overrides: Any,
+) -> LocalRuntime:
     config = RuntimeConfig(
         data_dir=tmp_path_factory.mktemp(name),
         start_epoch=START_EPOCH,
@@ -34,10 +42,11 @@ def _runtime(tmp_path_factory: pytest.TempPathFactory, name: str) -> LocalRuntim
         seed=7,
         seed_demo_data=False,
         settings_overrides={
-            "follows_per_hour": PER_HOUR,
-            "follows_per_day": 100,
-            "follow_batch_size": BATCH,
+            "follows_per_hour": per_hour,
+            "follows_per_day": 500,
+            "follow_batch_size": batch,
             "dispatch_jitter_seconds": 0,
+            **overrides,
         },
     ).with_free_ports()
     return LocalRuntime(config)
@@ -188,3 +197,101 @@ def test_faults_lose_nothing_count_nothing_twice_and_break_no_cap(
         assert edge_repo.count_followers(member_id) == len(ids) - 1
     for user, writes in swarm.follows_per_user().items():
         assert _max_in_window(writes, 3600) <= PER_HOUR, user
+
+
+# ------------------------------------------------------------- 30 members, through the API
+
+ROSTER_SIZE = 30
+
+
+def _api_member(swarm: Swarm, index: int) -> tuple[str, dict[str, Any]]:
+    """Signs a stand-in user in over HTTP, claims their artist and joins the roster."""
+    rt = swarm.runtime
+    user = new_user(rt, f"Artist {index}")
+    artist = swarm.fake("POST", "artists", json={"name": f"Act {index}"})
+    session = sign_in_api_client(rt, user)
+    claim = requests.put(
+        f"{rt.api_url}/api/v1/me/artist",
+        json={"artist": f"https://open.spotify.com/artist/{artist['id']}"},
+        headers=bearer(session),
+        timeout=30,
+    )
+    assert claim.status_code == 200, claim.text
+    joined = requests.post(f"{rt.api_url}/api/v1/roster/join", headers=bearer(session), timeout=30)
+    assert joined.status_code == 200, joined.text
+    swarm.members[session["member_id"]] = (user, artist["id"])
+    return str(session["member_id"]), session
+
+
+def _fresh(rt: LocalRuntime, session: dict[str, Any]) -> dict[str, str]:
+    """Access JWTs last 15 minutes; hours of virtual time later, refresh first."""
+    reply = requests.post(
+        f"{rt.api_url}/auth/refresh", json={"refresh_token": session["refresh_token"]}, timeout=30
+    )
+    assert reply.status_code == 200, reply.text
+    session.update(reply.json())
+    return bearer(session)
+
+
+@pytest.mark.parametrize("faults", [False, True], ids=["clean", "faults"])
+def test_thirty_members_signed_in_through_the_api_complete_the_swarm(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, faults: bool
+) -> None:
+    runtime = _runtime(
+        tmp_path_factory,
+        f"roster30-{faults}",
+        per_hour=30,
+        batch=10,
+        spotify_timeout_seconds=1.0,
+    )
+    with runtime:
+        swarm = Swarm(runtime)
+        sessions = {}
+        for index in range(ROSTER_SIZE):
+            member_id, session = _api_member(swarm, index)
+            sessions[member_id] = session
+            runtime.advance(120)  # members join over time
+        if faults:
+            swarm.fake("POST", "faults", json={"endpoint": "*", "status": 500, "count": 4})
+            swarm.fake("POST", "faults", json={"endpoint": "*", "status": 429, "count": 1})
+            # The stand-in holds these past the client's 1-second timeout.
+            swarm.fake("POST", "faults", json={"endpoint": "*", "timeout": 1.5, "count": 2})
+            swarm.fake("POST", "config", json={"access_token_ttl": 1800})  # tokens expire
+            crashed = _crash_after_spotify_call(monkeypatch, times=3)
+        runtime.advance(4 * 3600)
+        monkeypatch.undo()
+        runtime.advance(2 * 3600)
+        if faults:
+            assert len(crashed) == 3
+            calls = swarm.fake("GET", "calls", params={"kind": "api"})["calls"]
+            assert {c["status"] for c in calls} >= {429, 500, 504}
+
+        assert swarm.missing_edges() == []
+        graph = swarm.graph()
+        for user, writes in swarm.follows_per_user().items():
+            assert _max_in_window(writes, 3600) <= 30, user
+        for member_id, session in sessions.items():
+            user, artist = swarm.members[member_id]
+            progress = requests.get(
+                f"{runtime.api_url}/api/v1/follows/progress",
+                headers=_fresh(runtime, session),
+                timeout=30,
+            ).json()
+            followed = len(graph[user] - {artist})
+            assert progress["following"]["done"] == followed == ROSTER_SIZE - 1
+            assert progress["following"]["pending"] == 0
+            assert progress["followers"]["received"] == ROSTER_SIZE - 1
+
+
+def _crash_after_spotify_call(monkeypatch: pytest.MonkeyPatch, *, times: int) -> set[str]:
+    real_record = edge_repo.record
+    crashed: set[str] = set()
+
+    def crash(follower_id: str, results: Any, *, job_id: str, at: float) -> int:
+        if job_id not in crashed and len(crashed) < times:
+            crashed.add(job_id)
+            raise RuntimeError("worker killed after the Spotify call")
+        return real_record(follower_id, results, job_id=job_id, at=at)
+
+    monkeypatch.setattr(edge_repo, "record", crash)
+    return crashed
