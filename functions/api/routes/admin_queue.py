@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from followswarm.domain.follows import jobs_service
 from followswarm.domain.identity import audit
 from followswarm.settings import get_settings
 
@@ -24,6 +23,9 @@ router = APIGatewayHttpRouter()
 def redrive(
     admin: AdminPrincipal, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> dict[str, Any]:
+    # The worker's modules (spotipy among them) stay out of the API's cold start.
+    from followswarm.domain.follows import jobs_service
+
     moved = jobs_service.redrive_dead_letters(get_settings(), limit=limit)
     audit.record("dlq_redrive", admin.member_id, None, {"moved": moved})
     return {"moved": moved}

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, Field
 
-from followswarm.domain.identity import audit, oauth, sessions
+from followswarm.domain.identity import audit, sessions
 from followswarm.domain.identity.sessions import IssuedSession
 from followswarm.errors import SwarmError, Unauthorized
 from followswarm.settings import get_settings
@@ -66,6 +66,8 @@ def _token_reply(issued: IssuedSession, *, with_tokens: bool) -> dict[str, Any]:
     responses={302: {"description": "To Spotify"}, 429: {"description": "Too many attempts"}},
 )
 def sign_in() -> Response[None]:
+    from followswarm.domain.identity import oauth  # spotipy + KMS only for sign-in routes
+
     start = oauth.begin_sign_in(client_ip(router.current_event))
     return Response(
         status_code=302,
@@ -88,6 +90,8 @@ def callback(
     state: Annotated[str | None, Query()] = None,
     error: Annotated[str | None, Query()] = None,
 ) -> Response[Any]:
+    from followswarm.domain.identity import oauth  # spotipy + KMS only for sign-in routes
+
     nonce = read_cookie(router.current_event, OAUTH_COOKIE)
     if error:
         oauth.cancel_sign_in(state, nonce)

@@ -62,12 +62,15 @@ def dispatch_due(settings: Settings, now: float) -> DispatchSummary:
     summary = DispatchSummary()
     if budget.pause_state(now).paused:
         summary.paused = True
+        metrics.add_metric(name=JOBS_DISPATCHED, unit=MetricUnit.Count, value=0)
         return summary
     for member_id in roster.due_member_ids(now, DISPATCH_PAGE):
         summary.members_seen += 1
         job = dispatch_member(settings, member_id, now)
         if job:
             summary.jobs.append(job)
+    # Every tick reports, idle ones too: a flat zero on the dashboard beats a gap.
+    metrics.add_metric(name=JOBS_DISPATCHED, unit=MetricUnit.Count, value=len(summary.jobs))
     return summary
 
 
@@ -136,5 +139,4 @@ def dispatch_member(settings: Settings, member_id: str, now: float) -> FollowJob
     # The cursor write is conditional on the member's version: two dispatchers can't both win.
     roster.set_dispatch(member, next_at=next_at, actions=actions)
     queues.send_json(settings.follow_queue_name, job.model_dump(mode="json"))
-    metrics.add_metric(name=JOBS_DISPATCHED, unit=MetricUnit.Count, value=1)
     return job

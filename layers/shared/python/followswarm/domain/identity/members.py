@@ -6,7 +6,6 @@ import re
 import uuid
 from typing import Any
 
-import jwt
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import UpdateError
 
@@ -191,6 +190,8 @@ def set_email(member_id: str, email: str) -> MemberModel:
 
 
 def email_verification_token(member_id: str, email: str) -> str:
+    import jwt  # PyJWT loads cryptography: paid on first use, not at cold start
+
     current, _ = signing_keys()
     now = clock.now_int()
     claims = {
@@ -204,6 +205,8 @@ def email_verification_token(member_id: str, email: str) -> str:
 
 
 def verify_email(member_id: str, token: str) -> MemberModel:
+    import jwt  # PyJWT loads cryptography: paid on first use, not at cold start
+
     _, accepted = signing_keys()
     try:
         key = accepted.get(str(jwt.get_unverified_header(token).get("kid")))

@@ -17,7 +17,6 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
 from aws_lambda_powertools import Logger
 
 from followswarm import clock
@@ -77,6 +76,8 @@ def _b64(raw: bytes) -> str:
 
 
 def issue_access_token(member_id: str, role: str, session_id: str) -> str:
+    import jwt  # PyJWT loads cryptography: paid on first use, not at cold start
+
     current, _ = signing_keys()
     now = clock.now_int()
     claims = {
@@ -94,6 +95,8 @@ def issue_access_token(member_id: str, role: str, session_id: str) -> str:
 
 def decode_signed(token: str, *, audience: str) -> dict[str, Any]:
     """Verifies signature (by ``kid``), audience, issuer and expiry against our clock."""
+    import jwt  # PyJWT loads cryptography: paid on first use, not at cold start
+
     _, accepted = signing_keys()
     try:
         kid = jwt.get_unverified_header(token).get("kid")
