@@ -13,7 +13,7 @@ from followswarm.bootstrap import configure
 
 from . import auth
 from .errors import register_error_handlers
-from .routes import admin_identity, admin_queue, follows, health, me, roster
+from .routes import admin_identity, admin_operations, admin_queue, follows, health, me, roster
 from .routes import auth as auth_routes
 
 settings = configure()
@@ -27,6 +27,7 @@ app.include_router(admin_identity.router)
 app.include_router(roster.router)
 app.include_router(follows.router)
 app.include_router(admin_queue.router)
+app.include_router(admin_operations.router)
 register_error_handlers(app)
 auth.install(app)  # authorization before request validation: 401, never a 422
 app.enable_swagger(

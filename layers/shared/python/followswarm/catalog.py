@@ -99,7 +99,32 @@ TOKEN_ROTATION = FunctionSpec(
     timeout_seconds=900,
 )
 
-FUNCTIONS: tuple[FunctionSpec, ...] = (API, FOLLOW_WORKER, DISPATCHER, RECIPROCITY, TOKEN_ROTATION)
+ANALYTICS_ROLLUP = FunctionSpec(
+    name="analytics-rollup",
+    package="analytics_rollup",
+    trigger="schedule",
+    description="Rolls up yesterday's follows into per-member and platform daily stats",
+    timeout_seconds=900,
+)
+
+BACKUP = FunctionSpec(
+    name="backup",
+    package="backup",
+    trigger="schedule",
+    description="Exports every table to the backup bucket (DynamoDB export to S3, from PITR)",
+    timeout_seconds=120,
+    memory_mb=256,
+)
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (
+    API,
+    FOLLOW_WORKER,
+    DISPATCHER,
+    RECIPROCITY,
+    TOKEN_ROTATION,
+    ANALYTICS_ROLLUP,
+    BACKUP,
+)
 
 SCHEDULES: tuple[ScheduleSpec, ...] = (
     ScheduleSpec(
@@ -125,6 +150,23 @@ SCHEDULES: tuple[ScheduleSpec, ...] = (
         function=TOKEN_ROTATION.name,
         detail_type="TokenKeyRotation",
         description="Re-seal any vault record still under a previous key version",
+    ),
+    # Daily jobs run just after midnight UTC on AWS; the virtual clock fires them at midnight.
+    ScheduleSpec(
+        name="daily-rollup",
+        expression="cron(5 0 * * ? *)",
+        every_seconds=86400,
+        function=ANALYTICS_ROLLUP.name,
+        detail_type="DailyRollup",
+        description="Per-member and platform stats of the previous UTC day",
+    ),
+    ScheduleSpec(
+        name="daily-backup",
+        expression="cron(30 2 * * ? *)",
+        every_seconds=86400,
+        function=BACKUP.name,
+        detail_type="DailyBackup",
+        description="Export every table to S3 (30-day lifecycle; PITR stays on)",
     ),
 )
 

@@ -19,5 +19,10 @@ BUDGET_USE_PERCENT = "SpotifyBudgetUse"
 # Read by the CDK business dashboard (stacks/monitoring_stack.py); emitted by the analytics
 # rollup as a gauge per tier: ``metrics.add_dimension(TIER_DIMENSION, tier)``.
 MEMBERS_BY_TIER = "MembersByTier"
+#: Gauges of the daily rollup (one datapoint a day): every member, and the active ones.
+MEMBERS_TOTAL = "Members"
+ACTIVE_MEMBERS = "ActiveMembers"
+#: Daily backup: table exports started.
+BACKUP_EXPORTS_STARTED = "BackupExportsStarted"
 TIER_DIMENSION = "tier"
 TIERS = ("free", "pro", "premium")

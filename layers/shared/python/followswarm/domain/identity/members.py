@@ -257,16 +257,16 @@ def set_role(actor_id: str, member_id: str, role: str) -> MemberModel:
 def set_account_status(actor_id: str, member_id: str, status: str) -> MemberModel:
     if status not in ("active", "suspended"):
         raise SwarmError("status must be active or suspended", code="status_invalid")
+    from followswarm.domain.follows import roster  # suspension also ends being a target
+
     member = get_member(member_id)
     if member.account_status != status:
-        member.update(
-            actions=[
-                MemberModel.account_status.set(status),
-                MemberModel.updated_at.set(clock.now_int()),
-            ]
-        )
+        if status == "suspended":
+            roster.suspend(member_id, clock.now())
+        else:
+            roster.reinstate(get_settings(), member_id, clock.now())
         audit.record(audit.ACCOUNT_STATUS, actor_id, member_id, {"to": status})
-    return member
+    return get_member(member_id)
 
 
 def approve_artist_claim(actor_id: str, member_id: str) -> MemberModel:
