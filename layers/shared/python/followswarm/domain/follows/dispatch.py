@@ -19,7 +19,7 @@ from followswarm.domain.follows import budget, pacing
 from followswarm.domain.follows.messages import FollowJobMessage, JobTargetMessage
 from followswarm.metric_names import JOBS_DISPATCHED
 from followswarm.observability import MetricUnit, metrics
-from followswarm.settings import Settings, Tier
+from followswarm.settings import Settings
 
 #: A member with nothing to follow looks again this often (newcomers are found then).
 IDLE_RECHECK_SECONDS = 300
@@ -41,11 +41,6 @@ def _jitter(settings: Settings, member_id: str, now: float, spacing: float) -> f
     # Seeded by member and time: runs are irregular yet every replay of a tick is the same.
     upper = min(float(settings.dispatch_jitter_seconds), spacing * MAX_JITTER_SHARE)
     return random.Random(f"{member_id}:{int(now)}").uniform(0, upper)
-
-
-def _tier(member: MemberModel) -> Tier:
-    tier = member.tier if member.tier in ("free", "pro", "premium") else "free"
-    return tier  # type: ignore[return-value]
 
 
 def _can_follow(member: MemberModel) -> bool:
@@ -82,7 +77,7 @@ def dispatch_member(settings: Settings, member_id: str, now: float) -> FollowJob
     if not _can_follow(member):
         roster.unschedule(member)
         return None
-    limits = pacing.PacingLimits.for_tier(settings, _tier(member))
+    limits = pacing.PacingLimits.for_member_tier(settings, member.tier)
     record = ledgers.load_ledger(member_id)
     ledger = pacing.Ledger(
         record.hour_entries, record.day_buckets, record.item.month_key, record.item.month_used

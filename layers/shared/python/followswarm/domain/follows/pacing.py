@@ -31,6 +31,12 @@ class PacingLimits:
     batch_size: int
 
     @classmethod
+    def for_member_tier(cls, settings: Settings, tier: str | None) -> PacingLimits:
+        """Limits for a stored tier; anything unknown paces as the free tier."""
+        known: Tier = tier if tier in ("pro", "premium") else "free"  # type: ignore[assignment]
+        return cls.for_tier(settings, known)
+
+    @classmethod
     def for_tier(cls, settings: Settings, tier: Tier) -> PacingLimits:
         return cls(
             per_hour=settings.follows_per_hour,

@@ -17,8 +17,9 @@ from followswarm.data.models import MemberModel, UsageWindowModel
 from followswarm.data.repositories import edges, jobs, roster
 from followswarm.data.repositories.ledger import LedgerRecord
 from followswarm.domain.follows import pacing
+from followswarm.domain.follows.roster import is_target
 from followswarm.errors import NotFound, SwarmError
-from followswarm.settings import Settings, Tier
+from followswarm.settings import Settings
 
 Period = Literal["24h", "7d", "30d", "all"]
 PERIOD_SECONDS: dict[str, int | None] = {
@@ -48,10 +49,6 @@ def _snapshot(member_id: str) -> _Snapshot:
     )
 
 
-def _tier(member: MemberModel) -> Tier:
-    return member.tier if member.tier in ("free", "pro", "premium") else "free"  # type: ignore[return-value]
-
-
 def _blocked_reason(member: MemberModel) -> str | None:
     if member.needs_reauth:
         return "needs_reauth"
@@ -69,10 +66,10 @@ def _blocked_reason(member: MemberModel) -> str | None:
 def progress(settings: Settings, member_id: str, now: float) -> dict[str, Any]:
     snap = _snapshot(member_id)
     member, ledger = snap.member, snap.ledger
-    others = max(0, snap.active_count - (1 if _is_target(member) else 0))
+    others = max(0, snap.active_count - (1 if is_target(member) else 0))
     done, skipped, failed = int(ledger.done or 0), int(ledger.skipped or 0), int(ledger.failed or 0)
     pending = max(0, others - done - skipped) if member.roster_status == "joined" else 0
-    limits = pacing.PacingLimits.for_tier(settings, _tier(member))
+    limits = pacing.PacingLimits.for_member_tier(settings, member.tier)
     eta = pacing.eta_seconds(limits, pending)
     followers = edges.count_followers(member_id)
     return {
@@ -87,18 +84,9 @@ def progress(settings: Settings, member_id: str, now: float) -> dict[str, Any]:
     }
 
 
-def _is_target(member: MemberModel) -> bool:
-    return (
-        member.roster_status == "joined"
-        and member.account_status == "active"
-        and not member.paused
-        and not member.reciprocity_blocked
-    )
-
-
 def rate_limits(settings: Settings, member_id: str, now: float) -> dict[str, Any]:
     snap = _snapshot(member_id)
-    limits = pacing.PacingLimits.for_tier(settings, _tier(snap.member))
+    limits = pacing.PacingLimits.for_member_tier(settings, snap.member.tier)
     record = LedgerRecord(snap.ledger)
     ledger = pacing.Ledger(
         record.hour_entries, record.day_buckets, snap.ledger.month_key, snap.ledger.month_used
@@ -112,7 +100,7 @@ def rate_limits(settings: Settings, member_id: str, now: float) -> dict[str, Any
         }
         for w in pacing.window_use(limits, ledger, now)
     ]
-    return {"tier": _tier(snap.member), "batch_size": limits.batch_size, "windows": windows}
+    return {"tier": snap.member.tier or "free", "batch_size": limits.batch_size, "windows": windows}
 
 
 def history(
