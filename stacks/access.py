@@ -9,7 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from followswarm.catalog import API as API_FUNCTION
-from followswarm.catalog import DISPATCHER, FOLLOW_WORKER, FUNCTIONS, RECIPROCITY
+from followswarm.catalog import (
+    BILLING,
+    DIGEST,
+    DISPATCHER,
+    FOLLOW_WORKER,
+    FUNCTIONS,
+    NOTIFIER,
+    RECIPROCITY,
+)
 from followswarm.settings import TABLE_LOGICAL_NAMES
 
 #: Settings attributes naming the Secrets Manager secrets.
@@ -32,15 +40,21 @@ class FunctionAccess:
     sends_follow_jobs: bool = False
     #: Reads queue depths and redrives the follow DLQ (admin queue routes).
     manages_follow_queues: bool = False
+    #: Queues member mails on the notify queue (gets ``SWARM_NOTIFY_QUEUE_URL``).
+    sends_notifications: bool = False
+    #: Exports every table to the backup bucket (ExportTableToPointInTime; no item access).
+    exports_tables: bool = False
 
 
 ACCESS: dict[str, FunctionAccess] = {
     API_FUNCTION.name: FunctionAccess(
         tables=tuple(t for t in TABLE_LOGICAL_NAMES if t != "idempotency"),
         token_key=True,
-        secrets=ALL_SECRETS,
+        # Stripe is the billing function's, SendGrid the notifier's: the API only queues mail.
+        secrets=(SPOTIFY_SECRET, JWT_SECRET),
         sends_follow_jobs=True,
         manages_follow_queues=True,
+        sends_notifications=True,
     ),
     FOLLOW_WORKER.name: FunctionAccess(
         tables=(
@@ -55,8 +69,9 @@ ACCESS: dict[str, FunctionAccess] = {
             "idempotency",
         ),
         token_key=True,
-        secrets=(SPOTIFY_SECRET, SENDGRID_SECRET),
+        secrets=(SPOTIFY_SECRET,),
         sends_follow_jobs=True,
+        sends_notifications=True,  # needs re-auth, first followers, roster complete
     ),
     DISPATCHER.name: FunctionAccess(
         tables=("members", "roster", "edges", "usage", "jobs", "stats"),
@@ -66,10 +81,29 @@ ACCESS: dict[str, FunctionAccess] = {
     RECIPROCITY.name: FunctionAccess(
         tables=("members", "tokens", "roster", "edges", "usage", "jobs", "stats", "audit"),
         token_key=True,
-        secrets=(SPOTIFY_SECRET, SENDGRID_SECRET),
+        secrets=(SPOTIFY_SECRET,),
+        sends_notifications=True,
     ),
     # functions/token_rotation: re-seals vault records under the current token key version.
     "token-rotation": FunctionAccess(tables=("tokens", "audit"), token_key=True),
+    # functions/analytics_rollup: scans members and the day's jobs, writes daily stats.
+    "analytics-rollup": FunctionAccess(tables=("members", "jobs", "stats")),
+    # functions/backup: starts an export of every table into the backup bucket.
+    "backup": FunctionAccess(tables=(), exports_tables=True),
+    # Checkout/portal sessions (members, session checks in auth), webhooks applied once per
+    # event id (idempotency), payment-failed mails queued.
+    BILLING.name: FunctionAccess(
+        tables=("members", "auth", "idempotency"),
+        secrets=(STRIPE_SECRET, JWT_SECRET),
+        sends_notifications=True,
+    ),
+    # Renders mails with the member's data and progress; each notification sent once.
+    NOTIFIER.name: FunctionAccess(
+        tables=("members", "roster", "edges", "usage", "jobs", "idempotency"),
+        secrets=(SENDGRID_SECRET, JWT_SECRET),
+    ),
+    # Scans members with a verified address and queues their weekly digest.
+    DIGEST.name: FunctionAccess(tables=("members",), sends_notifications=True),
 }
 
 

@@ -20,7 +20,12 @@ from constructs import Construct
 from followswarm.catalog import FUNCTIONS
 from stacks.access import access_for
 from stacks.config import StageConfig
-from stacks.constructs.function import FOLLOW_QUEUE_URL_ENV, SwarmFunction, retention
+from stacks.constructs.function import (
+    FOLLOW_QUEUE_URL_ENV,
+    NOTIFY_QUEUE_URL_ENV,
+    SwarmFunction,
+    retention,
+)
 from stacks.constructs.shared_layer import SharedLayer
 from stacks.constructs.waf import CloudFrontWebAcl
 from stacks.data_stack import DataStack
@@ -97,11 +102,18 @@ class ApiStack(Stack):
                 stage=stage,
                 layer=layer,
                 code_dir=code_dirs[spec.name],
-                extra_environment=(
-                    {FOLLOW_QUEUE_URL_ENV: follow.queue.queue_url}
-                    if access.sends_follow_jobs
-                    else None
-                ),
+                extra_environment={
+                    **(
+                        {FOLLOW_QUEUE_URL_ENV: follow.queue.queue_url}
+                        if access.sends_follow_jobs
+                        else {}
+                    ),
+                    **(
+                        {NOTIFY_QUEUE_URL_ENV: follow.notify_queue.queue_url}
+                        if access.sends_notifications
+                        else {}
+                    ),
+                },
             )
             fn.grant_tables(access.tables, data.tables, data.specs, data.data_key)
             if access.token_key:
@@ -111,6 +123,8 @@ class ApiStack(Stack):
                 fn.grant_send(follow.queue)
             if access.manages_follow_queues:
                 fn.grant_manage_queues(follow.queue, follow.dlq)
+            if access.sends_notifications:
+                fn.grant_send_notifications(follow.notify_queue)
             self.functions[spec.name] = fn
 
         # --- HTTP API (payload format 2.0) ----------------------------------------------------
@@ -140,11 +154,13 @@ class ApiStack(Stack):
                 if prefix == "/":
                     continue
                 base = "/" + prefix.strip("/")
-                self.http_api.add_routes(
-                    path=f"{base}/{{proxy+}}",
-                    methods=[apigw.HttpMethod.ANY],
-                    integration=self._integration(spec.name),
-                )
+                # The prefix itself (e.g. /webhooks/stripe) and everything under it.
+                for path in (base, f"{base}/{{proxy+}}"):
+                    self.http_api.add_routes(
+                        path=path,
+                        methods=[apigw.HttpMethod.ANY],
+                        integration=self._integration(spec.name),
+                    )
         access_logs = logs.LogGroup(
             self,
             "AccessLogs",
@@ -265,7 +281,7 @@ class ApiStack(Stack):
         if function_name not in self._integrations:
             self._integrations[function_name] = integrations.HttpLambdaIntegration(
                 f"{function_name}-integration",
-                self.functions[function_name].function,
+                self.functions[function_name].alias,  # canary-shifted by CodeDeploy
                 payload_format_version=apigw.PayloadFormatVersion.VERSION_2_0,
             )
         return self._integrations[function_name]

@@ -88,7 +88,7 @@ class SwarmStage(cdk.Stage):
             self,
             "Schedule",
             stage=config,
-            functions={n: f.function for n, f in self.functions.items()},
+            functions={n: f.alias for n, f in self.functions.items()},  # via the alias
             **common("schedule"),
         )
         self.monitoring = MonitoringStack(

@@ -22,6 +22,7 @@ from constructs import Construct
 
 from followswarm import metric_names as m
 from followswarm.catalog import FUNCTIONS
+from stacks.alarm_names import API_5XX_RATE, alarm_name, function_errors, function_throttles
 from stacks.config import StageConfig
 from stacks.constructs.function import SwarmFunction, powertools_environment
 
@@ -113,7 +114,7 @@ class MonitoringStack(Stack):
             created = cw.Alarm(
                 self,
                 "".join(p.capitalize() for p in name.split("-")) + "Alarm",
-                alarm_name=f"{prefix}-{name}",
+                alarm_name=alarm_name(prefix, name),
                 alarm_description=description,
                 metric=metric,
                 threshold=threshold,
@@ -138,7 +139,7 @@ class MonitoringStack(Stack):
             period=ONE_MINUTE,
         )
         alarm(
-            "api-5xx-rate",
+            API_5XX_RATE,
             api_5xx_rate,
             threshold=API_5XX_RATE_PERCENT,
             periods=API_5XX_MINUTES,
@@ -190,7 +191,7 @@ class MonitoringStack(Stack):
         # --- functions --------------------------------------------------------------------------
         for name, fn in functions.items():
             alarm(
-                f"{name}-errors",
+                function_errors(name),  # also rolls back this function's canary
                 fn.function.metric_errors(period=FIVE_MINUTES, statistic="Sum"),
                 threshold=FUNCTION_ERRORS_PER_5_MIN,
                 periods=1,
@@ -198,7 +199,7 @@ class MonitoringStack(Stack):
                 description=f"{name}: {FUNCTION_ERRORS_PER_5_MIN}+ errors in 5 min",
             )
             alarm(
-                f"{name}-throttles",
+                function_throttles(name),
                 fn.function.metric_throttles(period=FIVE_MINUTES, statistic="Sum"),
                 threshold=FUNCTION_THROTTLES_PER_5_MIN,
                 periods=1,
@@ -347,6 +348,25 @@ class MonitoringStack(Stack):
                 ],
                 width=24,
             )
+        )
+        # Daily gauges of the analytics rollup (functions/analytics_rollup).
+        business.add_widgets(
+            cw.GraphWidget(
+                title="Members and active members (daily rollup)",
+                left=[
+                    self.custom(m.MEMBERS_TOTAL, "Maximum", Duration.days(1), "members"),
+                    self.custom(m.ACTIVE_MEMBERS, "Maximum", Duration.days(1), "active"),
+                ],
+                width=12,
+            ),
+            cw.GraphWidget(
+                title="Follows per day",
+                left=[
+                    self.custom(m.FOLLOWS_COMPLETED, "Sum", Duration.days(1), "completed"),
+                    self.custom(m.FOLLOWS_FAILED, "Sum", Duration.days(1), "failed"),
+                ],
+                width=12,
+            ),
         )
         business.add_widgets(
             cw.GraphWidget(

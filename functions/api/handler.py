@@ -15,6 +15,7 @@ from . import auth
 from .errors import register_error_handlers
 from .routes import admin_identity, admin_operations, admin_queue, follows, health, me, roster
 from .routes import auth as auth_routes
+from .routes import mail as mail_routes
 
 settings = configure()
 logger = Logger(service="api")
@@ -23,6 +24,7 @@ app = APIGatewayHttpResolver(enable_validation=True)
 app.include_router(health.router)
 app.include_router(auth_routes.router)
 app.include_router(me.router)
+app.include_router(mail_routes.router)
 app.include_router(admin_identity.router)
 app.include_router(roster.router)
 app.include_router(follows.router)

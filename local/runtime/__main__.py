@@ -22,6 +22,7 @@ Follow-Swarm local runtime (stage {runtime.config.stage})
   API docs         {runtime.docs_url}   (OpenAPI: {runtime.api_url}/openapi.json)
   Spotify stand-in {runtime.spotify_url}   (test controls under /_fake/)
   Mail (SendGrid)  {runtime.sendgrid_url}   (received mails; JSON at /_sink/mails)
+  Stripe stand-in  {runtime.stripe_url}   (Checkout/Portal pages; events at /_fake/events)
   Virtual clock    {runtime.clock_url}
                    advance: curl -X POST -H 'content-type: application/json' \\
                             -d '{{"advance": 3600}}' {runtime.clock_url}

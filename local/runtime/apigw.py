@@ -1,8 +1,8 @@
-"""API Gateway HTTP API (payload format 2.0) in front of the API function, plus ``/_local``.
+"""API Gateway HTTP API (payload format 2.0) in front of the HTTP functions, plus ``/_local``.
 
 ``request_to_event`` and ``result_to_response`` are the two conversions API Gateway performs;
 ``ApiGateway`` is the WSGI app that serves ``/_local/*`` itself and hands every other path to
-the API function.
+the function whose route prefix matches it (the longest), else to the API function.
 """
 
 from __future__ import annotations
@@ -165,8 +165,37 @@ def _error(status: int, code: str, message: str) -> Response:
     return _json({"error": {"code": code, "message": message}}, status)
 
 
+def route_match(prefix: str, path: str) -> bool:
+    """Whether ``path`` is served by the routes ``{prefix}`` and ``{prefix}/{proxy+}``."""
+    if prefix == "/":
+        return True
+    base = "/" + prefix.strip("/")
+    return path == base or path.startswith(base + "/")
+
+
+def with_route(event: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """The event as API Gateway sends it for the route of ``prefix`` that matched."""
+    if prefix == "/":
+        return event
+    base = "/" + prefix.strip("/")
+    path = str(event["rawPath"])
+    if path == base:
+        route_key = f"ANY {base}"
+    else:
+        route_key = f"ANY {base}/{{proxy+}}"
+        event["pathParameters"] = {"proxy": path[len(base) + 1 :]}
+    event["routeKey"] = route_key
+    event["requestContext"]["routeKey"] = route_key
+    return event
+
+
 class ApiGateway:
-    """WSGI app: ``/_local/clock``, ``/_local/queues``, then the API function."""
+    """WSGI app: ``/_local/clock``, ``/_local/queues``, then the HTTP functions.
+
+    ``routes`` maps route prefixes (the catalog's ``http_routes``) to functions; the longest
+    matching prefix wins, as API Gateway prefers the most specific route over ``$default``.
+    Without ``routes`` every path goes to ``invoke_api``.
+    """
 
     def __init__(
         self,
@@ -176,8 +205,12 @@ class ApiGateway:
         advance: Callable[[float], Mapping[str, Any]],
         queues: Callable[[], Mapping[str, Any]],
         account_id: str = "123456789012",
+        routes: Mapping[str, Callable[[dict[str, Any]], Any]] | None = None,
     ) -> None:
         self._invoke_api = invoke_api
+        self._routes = sorted(
+            (routes or {}).items(), key=lambda item: len(item[0].rstrip("/")), reverse=True
+        )
         self._now = now
         self._advance = advance
         self._queues = queues
@@ -201,6 +234,9 @@ class ApiGateway:
                 return _error(405, "method_not_allowed", "GET only")
             return _json({"queues": self._queues()})
         event = request_to_event(request, now=self._now(), account_id=self._account_id)
+        for prefix, invoke in self._routes:
+            if route_match(prefix, request.path):
+                return result_to_response(invoke(with_route(event, prefix)))
         return result_to_response(self._invoke_api(event))
 
     def _clock(self, request: Request) -> Response:

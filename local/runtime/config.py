@@ -26,6 +26,7 @@ class RuntimeConfig:
     api_port: int = 3001
     spotify_port: int = 3002
     sendgrid_port: int = 3005
+    stripe_port: int = 3006
     moto_port: int = 3003
     #: ``thread``: moto's ``ThreadedMotoServer`` in this process. ``process``: a child process,
     #: immune to ``mock_aws`` resets of moto's (process-global) backends in the same process.
@@ -57,7 +58,9 @@ class RuntimeConfig:
         return cls(**values)
 
     def with_free_ports(self) -> RuntimeConfig:
-        return replace(self, api_port=0, spotify_port=0, moto_port=0, sendgrid_port=0)
+        return replace(
+            self, api_port=0, spotify_port=0, moto_port=0, sendgrid_port=0, stripe_port=0
+        )
 
 
 def _parse(name: str, raw: str) -> Any:

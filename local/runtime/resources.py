@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 #: DLQs keep messages as long as SQS allows (14 days), as the CDK stack does.
 #: The SendGrid sink accepts this key only; the runtime stores it as the SendGrid secret.
 SENDGRID_LOCAL_API_KEY = "SG.local-placeholder"
+#: The Stripe stand-in accepts this secret key and signs webhooks with this endpoint secret.
+STRIPE_LOCAL_API_KEY = "sk_test_local_placeholder"
+STRIPE_LOCAL_WEBHOOK_SECRET = "whsec_local_placeholder"
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
 
 
@@ -154,8 +157,8 @@ def create_key(aws: AwsClients, settings: Settings, resources: AwsResources) -> 
 def secret_values(
     settings: Settings, spotify_client_id: str, spotify_client_secret: str
 ) -> dict[str, dict[str, Any]]:
-    """Secret name -> JSON value. Only the Spotify one must match a stand-in; the rest are
-    local placeholders (the JWT key is random per start)."""
+    """Secret name -> JSON value: the Spotify, Stripe and SendGrid ones match their stand-ins;
+    the JWT key is random per start."""
     return {
         settings.spotify_secret_name: {
             "client_id": spotify_client_id,
@@ -165,8 +168,8 @@ def secret_values(
             "current": {"kid": "k1", "secret": secrets.token_urlsafe(48)},
         },
         settings.stripe_secret_name: {
-            "api_key": "sk_test_local_placeholder",
-            "webhook_secret": "whsec_local_placeholder",
+            "api_key": STRIPE_LOCAL_API_KEY,
+            "webhook_secret": STRIPE_LOCAL_WEBHOOK_SECRET,
         },
         settings.sendgrid_secret_name: {"api_key": SENDGRID_LOCAL_API_KEY},
     }

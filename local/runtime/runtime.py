@@ -40,6 +40,8 @@ from local.runtime.config import RuntimeConfig
 from local.runtime.lambdas import FunctionInvoker
 from local.runtime.resources import (
     SENDGRID_LOCAL_API_KEY,
+    STRIPE_LOCAL_API_KEY,
+    STRIPE_LOCAL_WEBHOOK_SECRET,
     AwsResources,
     ensure_resources,
     sweep_expired,
@@ -47,6 +49,7 @@ from local.runtime.resources import (
 from local.runtime.sqs import DelayBridge, SqsPoller, queue_depths
 from local.standins.sendgrid.server import SendGridSink
 from local.standins.spotify import SpotifyStandIn, SpotifyStandInConfig
+from local.standins.stripe import StripeStandIn
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +60,8 @@ REALTIME_SWEEP_SECONDS = 60.0
 
 DEMO_ARTISTS = ("The Local Echoes", "Moto Mornings", "Virtual Clocks")
 DEMO_USERS = ("Ada Demo", "Bo Demo", "Cy Demo")
+#: The paid tiers' prices in the Stripe stand-in: tier -> (price id, monthly cents).
+LOCAL_STRIPE_PRICES = {"pro": ("price_local_pro", 900), "premium": ("price_local_premium", 2900)}
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -73,6 +78,7 @@ class LocalRuntime:
         self._moto: MotoServer | None = None
         self._spotify: SpotifyStandIn | None = None
         self._sendgrid: SendGridSink | None = None
+        self._stripe: StripeStandIn | None = None
         self._api_server: BaseWSGIServer | None = None
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
@@ -124,6 +130,21 @@ class LocalRuntime:
             port=config.sendgrid_port,
             clock=self.clock.now,
         ).start()
+        self._stripe = StripeStandIn(
+            STRIPE_LOCAL_API_KEY,
+            host=config.host,
+            port=config.stripe_port,
+            clock=self.clock.now,
+            webhook_url=f"{self.api_url}/webhooks/stripe",
+            webhook_secret=STRIPE_LOCAL_WEBHOOK_SECRET,
+        ).start()
+        for tier, (price_id, cents) in LOCAL_STRIPE_PRICES.items():
+            self._stripe.add_price(
+                price_id,
+                product=f"Follow-Swarm {tier.capitalize()}",
+                unit_amount=cents,
+                nickname=tier,
+            )
 
         settings = Settings(**self._settings_overrides())
         self._settings = settings
@@ -191,6 +212,12 @@ class LocalRuntime:
             advance=lambda seconds: self.advance(seconds).to_json(),
             queues=self.queue_status,
             account_id=self._resources.account_id,
+            routes={
+                prefix: _bind(invoker, spec.name)
+                for spec in FUNCTIONS
+                if spec.trigger == "http"
+                for prefix in spec.http_routes
+            },
         )
         self._spawn("api-gateway", self._api_server.serve_forever)
         if config.seed_demo_data:
@@ -214,6 +241,9 @@ class LocalRuntime:
         if self._sendgrid is not None:
             self._sendgrid.stop()
             self._sendgrid = None
+        if self._stripe is not None:
+            self._stripe.stop()
+            self._stripe = None
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
@@ -257,6 +287,9 @@ class LocalRuntime:
             "spotify_api_url": f"{self.spotify_url}/v1/",
             "spotify_redirect_uri": self.redirect_uri,
             "sendgrid_api_url": self.sendgrid_url,
+            "stripe_api_base": self.stripe_url,
+            "stripe_price_pro": LOCAL_STRIPE_PRICES["pro"][0],
+            "stripe_price_premium": LOCAL_STRIPE_PRICES["premium"][0],
             "public_base_url": api,
             "dashboard_url": f"{api}/dashboard",
             "cors_allow_origins": (api,),
@@ -404,6 +437,8 @@ class LocalRuntime:
             "docs_url": self.docs_url,
             "clock_url": self.clock_url,
             "spotify_url": self.spotify_url,
+            "stripe_url": self.stripe_url,
+            "sendgrid_url": self.sendgrid_url,
             "aws_endpoint_url": self.aws_endpoint_url,
             "stage": self.config.stage,
         }
@@ -439,6 +474,19 @@ class LocalRuntime:
     def sendgrid_url(self) -> str:
         """The SendGrid sink: ``/`` lists received mails, ``/_sink/mails`` as JSON."""
         return _started(self._sendgrid).url
+
+    @property
+    def sendgrid(self) -> SendGridSink:
+        return _started(self._sendgrid)
+
+    @property
+    def stripe_url(self) -> str:
+        """The Stripe stand-in: the API under ``/v1``, hosted pages, ``/_fake/`` controls."""
+        return _started(self._stripe).url
+
+    @property
+    def stripe(self) -> StripeStandIn:
+        return _started(self._stripe)
 
     @property
     def spotify_url(self) -> str:

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Aws, Duration, RemovalPolicy
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_codedeploy as codedeploy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -22,6 +24,7 @@ from constructs import Construct
 
 from followswarm.catalog import FunctionSpec
 from followswarm.data.tables import TableSpec
+from stacks.alarm_names import alarm_name, rollback_alarms
 from stacks.config import StageConfig
 from stacks.nag import acknowledge
 from stacks.runtime import LAMBDA_ARCHITECTURE as _ARCH_NAME
@@ -41,6 +44,8 @@ LAMBDA_ARCHITECTURE: lambda_.Architecture = (
 
 #: Environment variable with the follow-jobs queue URL (functions that send follow jobs).
 FOLLOW_QUEUE_URL_ENV = "SWARM_FOLLOW_QUEUE_URL"
+#: Environment variable with the notify queue URL (functions that queue member mails).
+NOTIFY_QUEUE_URL_ENV = "SWARM_NOTIFY_QUEUE_URL"
 
 TABLE_DATA_ACTIONS = (
     "dynamodb:BatchGetItem",
@@ -60,6 +65,24 @@ TABLE_KEY_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:Gener
 #: Envelope encryption of tokens: a data key per write, decrypt per read.
 TOKEN_KEY_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
 SECRET_READ_ACTIONS = ("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue")
+#: DynamoDB export to S3: start it on the table, follow it on the export, write the objects.
+EXPORT_TABLE_ACTIONS = ("dynamodb:DescribeTable", "dynamodb:ExportTableToPointInTime")
+EXPORT_OBJECT_ACTIONS = ("s3:AbortMultipartUpload", "s3:PutObject", "s3:PutObjectAcl")
+
+#: Where the daily exports go in the backup bucket (followswarm.domain.operations.backups).
+EXPORTS_PREFIX = "exports/"
+
+
+def export_objects_arn(bucket_name: str) -> str:
+    return f"arn:{Aws.PARTITION}:s3:::{bucket_name}/{EXPORTS_PREFIX}*"
+
+
+#: Every function is invoked through this alias; CodeDeploy shifts it between versions.
+LIVE_ALIAS = "live"
+#: 10 % of traffic on the new version for 5 minutes, then all of it (unless an alarm fires).
+CANARY_CONFIG = codedeploy.LambdaDeploymentConfig.CANARY_10_PERCENT_5_MINUTES
+#: CodeDeploy's own managed policy for Lambda deployments, the only one on that role.
+CODEDEPLOY_MANAGED_POLICY = "service-role/AWSCodeDeployRoleForLambdaLimited"
 
 _RETENTION = {
     7: logs.RetentionDays.ONE_WEEK,
@@ -149,6 +172,37 @@ class SwarmFunction(Construct):
             log_group=self.log_group,
             reserved_concurrent_executions=reserved_concurrency,
         )
+        # --- deploy safety: an alias per function, shifted by CodeDeploy as a canary --------
+        # Triggers (API integration, SQS event source, schedules) target the alias, so a new
+        # version takes 10 % of the traffic for 5 minutes and is rolled back automatically when
+        # one of its alarms (monitoring stack, looked up by name) fires.
+        self.alias = lambda_.Alias(
+            self, "Alias", alias_name=LIVE_ALIAS, version=self.function.current_version
+        )
+        self.rollback_alarm_names = [
+            alarm_name(stage.prefix, name) for name in rollback_alarms(spec)
+        ]
+        self.deployment_group = codedeploy.LambdaDeploymentGroup(
+            self,
+            "Deployment",
+            alias=self.alias,
+            deployment_config=CANARY_CONFIG,
+            alarms=[
+                cloudwatch.Alarm.from_alarm_name(self, f"RollbackAlarm{i}", name)
+                for i, name in enumerate(self.rollback_alarm_names)
+            ],
+            auto_rollback=codedeploy.AutoRollbackConfig(
+                failed_deployment=True, stopped_deployment=True, deployment_in_alarm=True
+            ),
+        )
+        acknowledge(
+            self.deployment_group,
+            f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{CODEDEPLOY_MANAGED_POLICY}]",
+            "CodeDeploy's service role for Lambda canaries carries AWS's own "
+            "AWSCodeDeployRoleForLambdaLimited (the CDK construct always attaches it): alias "
+            "get/update, alarm reads, and invoking CodeDeploy hooks only; no data access.",
+        )
+
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
                 sid="WriteOwnLogs",
@@ -207,6 +261,38 @@ class SwarmFunction(Construct):
             )
         )
 
+    def grant_exports(
+        self, tables: Iterable[dynamodb.ITable], bucket_name: str, key: kms.IKey
+    ) -> None:
+        """Export these tables under ``exports/`` of the backup bucket (encrypted with ``key``);
+        no item access. The object ARN is spelled from the bucket's fixed name so that its one
+        wildcard (export ids are chosen by DynamoDB) is a literal the acknowledgment names."""
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ExportTables",
+                actions=list(EXPORT_TABLE_ACTIONS),
+                resources=[t.table_arn for t in tables],
+            )
+        )
+        objects = export_objects_arn(bucket_name)
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="WriteExports", actions=list(EXPORT_OBJECT_ACTIONS), resources=[objects]
+            )
+        )
+        acknowledge(
+            self.role,
+            f"AwsSolutions-IAM5[Resource::{objects.replace(Aws.PARTITION, '<AWS::Partition>')}]",
+            "DynamoDB writes each export under <prefix>/AWSDynamoDB/<export id>/, an id it "
+            "chooses when the export starts, so the backup function may put objects anywhere "
+            "under exports/ of the backup bucket, and nowhere else.",
+        )
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ExportKey", actions=list(TABLE_KEY_ACTIONS), resources=[key.key_arn]
+            )
+        )
+
     def grant_token_key(self, key: kms.IKey) -> None:
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
@@ -227,6 +313,15 @@ class SwarmFunction(Construct):
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
                 sid="SendFollowJobs",
+                actions=["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"],
+                resources=[queue.queue_arn],
+            )
+        )
+
+    def grant_send_notifications(self, queue: sqs.IQueue) -> None:
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="QueueNotifications",
                 actions=["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"],
                 resources=[queue.queue_arn],
             )

@@ -36,6 +36,20 @@ def test_http_api_integration_stage_and_logs(dev: Any) -> None:
     )
 
 
+def test_billing_prefixes_route_to_the_billing_function(dev: Any) -> None:
+    routes = dev.resources("api", "AWS::ApiGatewayV2::Route")
+    keys = {r["Properties"]["RouteKey"]: r["Properties"]["Target"] for r in routes.values()}
+    for key in (
+        "ANY /api/v1/billing",
+        "ANY /api/v1/billing/{proxy+}",
+        "ANY /webhooks/stripe",
+        "ANY /webhooks/stripe/{proxy+}",
+    ):
+        assert key in keys, sorted(keys)
+        assert "billing" in str(keys[key]).lower(), keys[key]
+    assert "billing" not in str(keys["$default"]).lower()
+
+
 def test_cloudfront_fronts_the_api(dev: Any) -> None:
     (distribution,) = dev.resources("api", "AWS::CloudFront::Distribution").values()
     config = distribution["Properties"]["DistributionConfig"]

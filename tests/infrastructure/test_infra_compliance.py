@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +22,14 @@ ALLOWED_ACKNOWLEDGMENTS = {
     "AwsSolutions-L1",  # runtime pinned to the layer's CPython (stacks/runtime.py)
     "AwsSolutions-S1",  # the access-log bucket itself
     "AwsSolutions-SMG4",  # third-party secrets rotate by runbook
+    # CodeDeploy's role for Lambda canaries: the CDK construct always attaches this AWS policy.
+    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+    "AWSCodeDeployRoleForLambdaLimited]",
 }
+#: The backup function writes under exports/ of its stage's bucket (export ids are DynamoDB's).
+EXPORTS_WILDCARD = re.compile(
+    r"AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:s3:::followswarm-[a-z]+-backups/exports/\*\]"
+)
 #: cfn-lint findings ignored, each with its reason:
 #: W3005 — CDK adds DependsOn from a function to its role's policy on top of the GetAtt to the
 #: role; the explicit ordering is deliberate (the policy must exist before the function runs).
@@ -61,11 +69,11 @@ def test_every_acknowledgment_is_allowed_and_justified(synthesized: Any) -> None
                 for rule in (
                     resource.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", [])
                 ):
-                    assert rule["id"] in ALLOWED_ACKNOWLEDGMENTS, rule
+                    allowed = rule["id"] in ALLOWED_ACKNOWLEDGMENTS
+                    assert allowed or EXPORTS_WILDCARD.fullmatch(rule["id"]), rule
                     assert len(rule["reason"]) >= 80, rule
                     seen.add(rule["id"])
     assert seen, "expected the acknowledgments in template metadata"
-    assert seen <= ALLOWED_ACKNOWLEDGMENTS
 
 
 def test_cfn_lint_has_no_errors(synthesized: Any) -> None:

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from followswarm.catalog import FOLLOW_WORKER, FUNCTIONS
+from followswarm.catalog import FOLLOW_WORKER, FUNCTIONS, NOTIFIER
 from stacks.access import access_for
-from stacks.constructs.function import FOLLOW_QUEUE_URL_ENV
+from stacks.constructs.function import FOLLOW_QUEUE_URL_ENV, NOTIFY_QUEUE_URL_ENV
 from stacks.runtime import LAMBDA_ARCHITECTURE, LAMBDA_PYTHON_VERSION
 
 STAGES = ("dev", "staging", "prod")
@@ -48,7 +48,7 @@ def test_function_environment_recreates_the_settings(synthesized: Any, stage_nam
     for spec in FUNCTIONS:
         env = stage.functions()[f"{stage.config.prefix}-{spec.name}"]["Environment"]["Variables"]
         for key, value in expected.items():
-            if key == FOLLOW_QUEUE_URL_ENV:
+            if key in (FOLLOW_QUEUE_URL_ENV, NOTIFY_QUEUE_URL_ENV):
                 continue
             assert env[key] == value, (spec.name, key)
         assert env["POWERTOOLS_SERVICE_NAME"] == settings.app_name
@@ -59,6 +59,10 @@ def test_function_environment_recreates_the_settings(synthesized: Any, stage_nam
             assert _queue_logical_id(stage) in json.dumps(env[FOLLOW_QUEUE_URL_ENV])
         else:
             assert not env.get(FOLLOW_QUEUE_URL_ENV)
+        if access_for(spec.name).sends_notifications:
+            assert "NotifyQueue" in json.dumps(env[NOTIFY_QUEUE_URL_ENV]), spec.name
+        else:
+            assert not env.get(NOTIFY_QUEUE_URL_ENV), spec.name
 
 
 def _queue_logical_id(stage: Any) -> str:
@@ -83,7 +87,7 @@ def test_queue_and_worker_concurrency(synthesized: Any, stage_name: str) -> None
     for q in (queue, dlq):
         assert q["SqsManagedSseEnabled"] is True
 
-    (mapping,) = stage.resources("follow", "AWS::Lambda::EventSourceMapping").values()
+    (mapping,) = _mappings(stage, _queue_logical_id(stage))
     props = mapping["Properties"]
     reserved = worker["ReservedConcurrentExecutions"]
     assert reserved == settings.worker_reserved_concurrency
@@ -93,9 +97,37 @@ def test_queue_and_worker_concurrency(synthesized: Any, stage_name: str) -> None
     assert props["BatchSize"] == settings.worker_batch_size
 
 
+def _mappings(stage: Any, queue_logical_id: str) -> list[dict[str, Any]]:
+    return [
+        m
+        for m in stage.resources("follow", "AWS::Lambda::EventSourceMapping").values()
+        if queue_logical_id in json.dumps(m["Properties"]["EventSourceArn"])
+    ]
+
+
+def test_notify_queue_feeds_the_notifier_and_dead_letters(dev: Any) -> None:
+    settings = dev.config.settings
+    queue = _queue(dev, settings.notify_queue_name)
+    _queue(dev, settings.notify_dlq_name)
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == settings.queue_max_receive_count
+    assert "NotifyDlq" in json.dumps(queue["RedrivePolicy"]["deadLetterTargetArn"])
+    notifier = dev.functions()[f"{dev.config.prefix}-{NOTIFIER.name}"]
+    assert queue["VisibilityTimeout"] >= 6 * notifier["Timeout"]
+    assert "ReservedConcurrentExecutions" not in notifier  # not a rate limiter
+    (notify_id,) = [
+        logical_id
+        for logical_id, q in dev.resources("follow", "AWS::SQS::Queue").items()
+        if q["Properties"]["QueueName"] == settings.notify_queue_name
+    ]
+    (mapping,) = _mappings(dev, notify_id)
+    props = mapping["Properties"]
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["ScalingConfig"]["MaximumConcurrency"] == settings.notifier_max_concurrency
+
+
 def test_queues_enforce_ssl(dev: Any) -> None:
     policies = dev.resources("follow", "AWS::SQS::QueuePolicy")
-    assert len(policies) == 2
+    assert len(policies) == 4  # follow jobs, notify, and their DLQs
     for policy in policies.values():
         (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
         assert statement["Effect"] == "Deny"
@@ -128,4 +160,10 @@ def test_only_xray_uses_a_wildcard_resource(synthesized: Any) -> None:
                         assert actions <= xray, (concern, actions)
             for role in stage.resources(concern, "AWS::IAM::Role").values():
                 managed = role["Properties"].get("ManagedPolicyArns", [])
-                assert not managed or concern == "data", role  # data: CDK's auto-delete helper
+                if concern == "data":  # CDK's auto-delete helper
+                    continue
+                # CodeDeploy's canary role carries AWS's own Lambda-deployment policy only.
+                assert all(
+                    json.dumps(arn).endswith('service-role/AWSCodeDeployRoleForLambdaLimited"]]}')
+                    for arn in managed
+                ), role

@@ -15,10 +15,16 @@ def test_one_rule_per_schedule_targeting_its_function(dev: Any) -> None:
         for r in dev.resources("schedule", "AWS::Events::Rule").values()
     }
     assert set(rules) == {f"{dev.config.prefix}-{s.name}" for s in SCHEDULES}
-    follow_functions = {
+    # Schedules invoke each function through its canary-shifted alias.
+    function_ids = {
         props["Properties"]["FunctionName"]: logical_id
         for logical_id, props in dev.resources("follow", "AWS::Lambda::Function").items()
     }
+    alias_of = {
+        props["Properties"]["FunctionName"]["Ref"]: logical_id
+        for logical_id, props in dev.resources("follow", "AWS::Lambda::Alias").items()
+    }
+    follow_functions = {name: alias_of[fid] for name, fid in function_ids.items()}
     for spec in SCHEDULES:
         rule = rules[f"{dev.config.prefix}-{spec.name}"]
         assert rule["ScheduleExpression"] == spec.expression

@@ -4,6 +4,7 @@ and one fake clock shared by the domain and the stand-in."""
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -69,6 +70,11 @@ class Env:
         response.raise_for_status()
         return response.json()
 
+    def mails(self, to: str | None = None) -> list[dict[str, Any]]:
+        """Mails the sink received, after the notifier has sent what is queued."""
+        deliver_queued_mail()
+        return self.sink.mails(to=to)
+
     def new_spotify_user(self, name: str = "Ada") -> str:
         return str(self.fake("POST", "/_fake/users", {"display_name": name})["id"])
 
@@ -129,6 +135,8 @@ def provision(settings: Settings, *, key_alias: str | None = None) -> None:
     dynamodb = boto3.client("dynamodb", region_name=REGION)
     for spec in table_specs(settings).values():
         dynamodb.create_table(**spec.create_table_kwargs())
+    sqs = boto3.client("sqs", region_name=REGION)
+    sqs.create_queue(QueueName=settings.notify_queue_name)
     kms = boto3.client("kms", region_name=REGION)
     key_id = kms.create_key(Description="tokens")["KeyMetadata"]["KeyId"]
     kms.create_alias(AliasName=key_alias or settings.token_key_alias, TargetKeyId=key_id)
@@ -144,12 +152,51 @@ def provision(settings: Settings, *, key_alias: str | None = None) -> None:
 
 
 def _reset_caches() -> None:
-    from followswarm.domain.identity import notifier
+    from followswarm.clients.queues import queue_url
+    from followswarm.domain.mail import delivery
 
     get_settings.cache_clear()
     reset_clients()
     reset_secrets()
-    notifier.reset_client()
+    queue_url.cache_clear()
+    delivery.reset_client()
+    notifier_handler = sys.modules.get("functions.notifier.handler")
+    if notifier_handler is not None:
+        notifier_handler._deliver_once.cache_clear()
+
+
+def deliver_queued_mail() -> int:
+    """Runs the notifier function over every queued notification (as its SQS trigger would);
+    returns how many it handled."""
+    from followswarm.clients.queues import queue_url
+    from functions.notifier import handler
+
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = queue_url(get_settings().notify_queue_name)
+    handled = 0
+    while messages := sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]
+    ).get("Messages", []):
+        records = [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m.get("Attributes", {}),
+                "messageAttributes": {},
+                "md5OfBody": m["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:notify",
+                "awsRegion": REGION,
+            }
+            for m in messages
+        ]
+        result = handler.handler({"Records": records}, _Context())
+        assert result["batchItemFailures"] == [], result
+        for m in messages:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        handled += len(messages)
+    return handled
 
 
 @pytest.fixture
@@ -193,6 +240,9 @@ class _Context:
     memory_limit_in_mb = 512
     invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:api"
     aws_request_id = "req"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
 
 
 class Api:

@@ -21,6 +21,9 @@ PUBLIC = {
     ("GET", "/auth/callback"),
     ("GET", "/auth/status"),
     ("POST", "/webhooks/stripe"),
+    # Authorized by the signed token in the mail's link, from any mail client.
+    ("GET", "/unsubscribe"),
+    ("POST", "/unsubscribe"),
 }
 #: Authenticated by the refresh token rather than the access JWT.
 SESSION_ENDPOINTS = {("POST", "/auth/refresh")}

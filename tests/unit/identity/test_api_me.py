@@ -117,7 +117,7 @@ def test_email_verification_round_trip(env: Env, api: Api, signed_in: Any) -> No
     )
     assert reply.status == 202
     assert reply.json()["email_verified"] is False
-    mails = env.sink.mails(to="ada@example.com")
+    mails = env.mails(to="ada@example.com")
     assert len(mails) == 1
     assert mails[0]["categories"] == ["verify_email"]
     token = re.search(r"token=([\w.-]+)", mails[0]["html"]).group(1)  # type: ignore[union-attr]
@@ -140,7 +140,7 @@ def test_email_token_expires_and_is_bound_to_member_and_address(
     _, one = signed_in("One")
     _, two = signed_in("Two")
     api("PUT", "/api/v1/me/email", token=one.access_token, body={"email": "one@example.com"})
-    token = re.search(r"token=([\w.-]+)", env.sink.mails(to="one@example.com")[0]["html"]).group(1)  # type: ignore[union-attr]
+    token = re.search(r"token=([\w.-]+)", env.mails(to="one@example.com")[0]["html"]).group(1)  # type: ignore[union-attr]
     other = api("POST", "/api/v1/me/email/verify", token=two.access_token, body={"token": token})
     assert other.status == 400
     env.clock.advance(24 * 3600 + 1)
@@ -159,7 +159,7 @@ def test_unverified_address_gets_only_the_verification_mail(env: Env, signed_in:
     member_id, _ = signed_in()
     MemberModel.get(member_id).update(actions=[MemberModel.email.set("u@example.com")])
     notifier.notify(member_id, notifier.NEEDS_REAUTH, {})
-    assert env.sink.mails(to="u@example.com") == []
+    assert env.mails(to="u@example.com") == []
 
 
 def test_export_has_everything_but_tokens(env: Env, api: Api, signed_in: Any) -> None:

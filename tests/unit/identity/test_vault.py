@@ -119,12 +119,12 @@ def test_rejected_refresh_marks_needs_reauth_and_mails(env: Env) -> None:
     assert member.needs_reauth
     assert member.paused
     assert member.pause_reason == "needs_reauth"
-    mails = env.sink.mails(to="m1@example.com")
+    mails = env.mails(to="m1@example.com")
     assert [m["categories"] for m in mails] == [["needs_reauth"]]
     # Only once: a second failure does not mail again.
     with pytest.raises(vault.ReauthRequired):
         vault.force_refresh("m1")
-    assert len(env.sink.mails(to="m1@example.com")) == 1
+    assert len(env.mails(to="m1@example.com")) == 1
 
 
 def test_member_pause_is_kept_on_reauth(env: Env) -> None:

@@ -161,3 +161,44 @@ def test_gateway_serves_local_routes_before_the_api() -> None:
     api = gateway.dispatch(make_request("/health"))
     assert json.loads(api.get_data()) == {"path": "/health"}
     assert len(calls) == 1
+
+
+def test_gateway_routes_by_the_longest_catalog_prefix() -> None:
+    from followswarm.catalog import FUNCTIONS
+
+    seen: list[tuple[str, dict[str, Any]]] = []
+
+    def function(name: str) -> Any:
+        def invoke(event: dict[str, Any]) -> dict[str, Any]:
+            seen.append((name, event))
+            return {"statusCode": 200}
+
+        return invoke
+
+    routes = {
+        prefix: function(spec.name)
+        for spec in FUNCTIONS
+        if spec.trigger == "http"
+        for prefix in spec.http_routes
+    }
+    gateway = ApiGateway(
+        invoke_api=function("default"),
+        now=lambda: NOW,
+        advance=lambda seconds: {},
+        queues=lambda: {},
+        routes=routes,
+    )
+    for path in ("/health", "/api/v1/me", "/api/v1/billingx", "/webhooks/stripex"):
+        gateway.dispatch(make_request(path))
+        assert seen[-1][0] == "api", path
+        assert seen[-1][1]["routeKey"] == "$default"
+    gateway.dispatch(make_request("/api/v1/billing/checkout", method="POST", json={}))
+    name, event = seen[-1]
+    assert name == "billing"
+    assert event["routeKey"] == "ANY /api/v1/billing/{proxy+}"
+    assert event["pathParameters"] == {"proxy": "checkout"}
+    gateway.dispatch(make_request("/webhooks/stripe", method="POST", data="{}"))
+    name, event = seen[-1]
+    assert name == "billing"
+    assert event["routeKey"] == "ANY /webhooks/stripe"
+    assert event["rawPath"] == "/webhooks/stripe"

@@ -4,7 +4,7 @@ The CDK stacks deploy from this catalogue and the local runtime invokes from it,
 queue mapping or schedule can't exist in one and not the other.
 
     >>> [f.name for f in FUNCTIONS if f.trigger == "sqs"]
-    ['follow-worker']
+    ['follow-worker', 'notifier']
 """
 
 from __future__ import annotations
@@ -116,6 +116,32 @@ BACKUP = FunctionSpec(
     memory_mb=256,
 )
 
+BILLING = FunctionSpec(
+    name="billing",
+    package="api.billing",
+    trigger="http",
+    description="Billing: Stripe Checkout and Billing Portal sessions, Stripe webhooks",
+    timeout_seconds=15,
+    http_routes=("/api/v1/billing", "/webhooks/stripe"),
+)
+
+NOTIFIER = FunctionSpec(
+    name="notifier",
+    package="notifier",
+    trigger="sqs",
+    description="Renders and sends member mails through SendGrid (retries, then the DLQ)",
+    timeout_seconds=30,
+    queue_setting="notify_queue_name",
+)
+
+DIGEST = FunctionSpec(
+    name="digest",
+    package="digest",
+    trigger="schedule",
+    description="Queues the weekly digest mail of every member with a verified address",
+    timeout_seconds=300,
+)
+
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     API,
     FOLLOW_WORKER,
@@ -124,6 +150,9 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     TOKEN_ROTATION,
     ANALYTICS_ROLLUP,
     BACKUP,
+    BILLING,
+    NOTIFIER,
+    DIGEST,
 )
 
 SCHEDULES: tuple[ScheduleSpec, ...] = (
@@ -167,6 +196,14 @@ SCHEDULES: tuple[ScheduleSpec, ...] = (
         function=BACKUP.name,
         detail_type="DailyBackup",
         description="Export every table to S3 (30-day lifecycle; PITR stays on)",
+    ),
+    ScheduleSpec(
+        name="weekly-digest",
+        expression="rate(7 days)",
+        every_seconds=7 * 86400,
+        function=DIGEST.name,
+        detail_type="WeeklyDigest",
+        description="Queue the weekly digest mail of every member who wants it",
     ),
 )
 

@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     notify_dlq_name: str = ""
     #: Set by the deployment (CDK) or the local runtime; looked up by name when empty.
     follow_queue_url: str = ""
+    notify_queue_url: str = ""
     event_bus_name: str = ""
     backup_bucket_name: str = ""
     token_key_alias: str = ""
@@ -91,6 +92,18 @@ class Settings(BaseSettings):
     #: SendGrid's API, or the local sink; the key comes from the sendgrid secret.
     sendgrid_api_url: str = "https://api.sendgrid.com"
     email_from: str = "no-reply@followswarm.app"
+    email_from_name: str = "Follow-Swarm"
+    #: Stripe's API, or the local stand-in; the keys come from the stripe secret.
+    stripe_api_base: str = "https://api.stripe.com"
+    #: Stripe Price IDs of the paid tiers, per stage (cdk.json); empty: that tier isn't sold.
+    stripe_price_pro: str = ""
+    stripe_price_premium: str = ""
+    #: How old a webhook signature's timestamp may be (Stripe's library default).
+    stripe_webhook_tolerance_seconds: int = Field(default=300, ge=1)
+    #: How long an applied Stripe event id or sent notification id is remembered (Powertools
+    #: idempotency; Stripe retries a webhook for up to 3 days).
+    idempotency_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=3600)
+    notifier_max_concurrency: int = Field(default=2, ge=2, le=1000)
     public_base_url: str = "http://127.0.0.1:3001"
     dashboard_url: str = "http://127.0.0.1:3001/dashboard"
     cors_allow_origins: tuple[str, ...] = ("http://127.0.0.1:3001",)
@@ -194,6 +207,11 @@ class Settings(BaseSettings):
         """App-wide Spotify calls allowed in one rolling window."""
         windows_per_hour = 3600 / self.spotify_budget_window_seconds
         return max(1, int(self.spotify_calls_per_hour / windows_per_hour))
+
+    def stripe_prices(self) -> dict[str, str]:
+        """Paid tier -> its Stripe Price ID (only the tiers configured for this stage)."""
+        prices = {"pro": self.stripe_price_pro, "premium": self.stripe_price_premium}
+        return {tier: price for tier, price in prices.items() if price}
 
     def monthly_cap(self, tier: Tier) -> int | None:
         """Follows per calendar month for a tier; ``None`` is unlimited."""

@@ -1,4 +1,4 @@
-"""SQS access: the follow-jobs queue and its dead-letter queue."""
+"""SQS access: the follow-jobs and notify queues and their dead-letter queues."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ from followswarm.settings import get_settings
 
 @lru_cache(maxsize=8)
 def queue_url(queue_name: str) -> str:
-    """A queue's URL (the configured one for the follow queue, else looked up once)."""
+    """A queue's URL (the configured one for the follow and notify queues, else looked up once)."""
     settings = get_settings()
     if queue_name == settings.follow_queue_name and settings.follow_queue_url:
         return settings.follow_queue_url
+    if queue_name == settings.notify_queue_name and settings.notify_queue_url:
+        return settings.notify_queue_url
     return str(aws_client("sqs").get_queue_url(QueueName=queue_name)["QueueUrl"])
 
 

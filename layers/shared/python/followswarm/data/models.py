@@ -93,6 +93,8 @@ class MemberModel(SwarmModel):
     stripe_customer_id = UnicodeAttribute(null=True)
     subscription_id = UnicodeAttribute(null=True)
     subscription_status = UnicodeAttribute(null=True)
+    #: One-time mails already sent (``first_followers``, ``roster_complete``).
+    milestones = UnicodeSetAttribute(default=set)
     created_at = NumberAttribute(default=0)
     updated_at = NumberAttribute(default=0)
     version = VersionAttribute()
@@ -115,6 +117,18 @@ class ArtistClaimModel(SwarmModel):
 
 class SpotifyUserLinkModel(SwarmModel):
     """Lookup from a Spotify user id to the member (``pk = SPOTIFY#<user id>``)."""
+
+    logical_table = "members"
+
+    class Meta:
+        table_name = UNBOUND
+
+    pk = UnicodeAttribute(hash_key=True)
+    member_id = UnicodeAttribute()
+
+
+class StripeCustomerLinkModel(SwarmModel):
+    """Lookup from a Stripe customer id to the member (``pk = STRIPE#<customer id>``)."""
 
     logical_table = "members"
 
@@ -353,6 +367,7 @@ ALL_MODELS: tuple[type[SwarmModel], ...] = (
     MemberModel,
     ArtistClaimModel,
     SpotifyUserLinkModel,
+    StripeCustomerLinkModel,
     TokenVaultModel,
     RosterEntryModel,
     FollowEdgeModel,

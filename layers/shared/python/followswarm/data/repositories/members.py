@@ -6,10 +6,16 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from followswarm.data.models import ArtistClaimModel, MemberModel, SpotifyUserLinkModel
+from followswarm.data.models import (
+    ArtistClaimModel,
+    MemberModel,
+    SpotifyUserLinkModel,
+    StripeCustomerLinkModel,
+)
 
 SPOTIFY_PREFIX = "SPOTIFY#"
 ARTIST_PREFIX = "ARTIST#"
+STRIPE_PREFIX = "STRIPE#"
 
 
 class ClaimTaken(Exception):
@@ -97,7 +103,7 @@ def claim_artist(
 
 
 def delete_all(member: MemberModel) -> None:
-    """Removes the member, its Spotify-user link and its artist claim."""
+    """Removes the member, its Spotify-user link, its artist claim and its Stripe link."""
     with TransactWrite(connection=_connection()) as transaction:
         transaction.delete(SpotifyUserLinkModel(SPOTIFY_PREFIX + member.spotify_user_id))
         if member.artist_id:
@@ -106,3 +112,5 @@ def delete_all(member: MemberModel) -> None:
                 condition=ArtistClaimModel.member_id == member.pk,
             )
         transaction.delete(MemberModel(member.pk), add_version_condition=False)
+        if member.stripe_customer_id:
+            transaction.delete(StripeCustomerLinkModel(STRIPE_PREFIX + member.stripe_customer_id))

@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactGet, TransactWrite
 
 from followswarm.data.models import MemberModel, RosterEntryModel, UsageWindowModel
@@ -202,7 +203,15 @@ def member_ledger_and_counter(
         member = transaction.get(MemberModel, member_id)
         ledger = transaction.get(UsageWindowModel, member_id, "LEDGER")
         count = transaction.get(RosterEntryModel, ROSTER_PK, COUNTER_SEQ)
-    return member.get(), ledger.get(), count.get()
+    return _found(member), _found(ledger), _found(count)
+
+
+def _found(future: Any) -> Any:
+    """A transactional read's item, or ``None`` if it does not exist (``get()`` raises)."""
+    try:
+        return future.get()
+    except DoesNotExist:
+        return None
 
 
 def joined_members() -> Iterator[MemberModel]:

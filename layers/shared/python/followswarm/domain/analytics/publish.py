@@ -23,9 +23,7 @@ from followswarm.observability import MetricUnit, metrics
 def publish(report: RollupReport, *, namespace: str, service: str) -> None:
     platform = report.platform
     metrics.add_metric(name=MEMBERS_TOTAL, unit=MetricUnit.Count, value=platform["members"])
-    metrics.add_metric(
-        name=ACTIVE_MEMBERS, unit=MetricUnit.Count, value=platform["active_members"]
-    )
+    metrics.add_metric(name=ACTIVE_MEMBERS, unit=MetricUnit.Count, value=platform["active_members"])
     for tier in TIERS:
         with single_metric(
             name=MEMBERS_BY_TIER,

@@ -98,8 +98,8 @@ def compute(day: date) -> RollupReport:
 
     members = 0
     new_members = 0
-    by_tier: Counter[str] = Counter({tier: 0 for tier in TIERS})
-    active_by_tier: Counter[str] = Counter({tier: 0 for tier in TIERS})
+    by_tier: Counter[str] = Counter()
+    active_by_tier: Counter[str] = Counter()
     for member in stats.members():
         # Members created after the day ended don't count in it (a late or re-run rollup).
         if int(member.created_at or 0) >= end:

@@ -23,6 +23,7 @@ from followswarm.data.repositories import edges, jobs, roster
 from followswarm.data.repositories import ledger as ledgers
 from followswarm.domain.follows import budget, pacing
 from followswarm.domain.follows.messages import FollowJobMessage, JobTargetMessage
+from followswarm.domain.mail import milestones
 from followswarm.metric_names import (
     FOLLOWS_COMPLETED,
     FOLLOWS_FAILED,
@@ -32,7 +33,7 @@ from followswarm.metric_names import (
     SPOTIFY_RATE_LIMITED,
 )
 from followswarm.observability import MetricUnit, metrics
-from followswarm.settings import Settings, Tier
+from followswarm.settings import Settings
 
 #: Application-level retries of 5xx and timeouts before the job is dead-lettered.
 MAX_TRANSIENT_ATTEMPTS = 5
@@ -96,7 +97,7 @@ def _reserve_usage(
     settings: Settings, member: MemberModel, msg: FollowJobMessage, now: float
 ) -> tuple[float, bool]:
     """Reserves the job's follows once; returns (0 or seconds until allowed, is a replay)."""
-    limits = pacing.PacingLimits.for_tier(settings, _tier(member))
+    limits = pacing.PacingLimits.for_member_tier(settings, member.tier)
     wanted = len(msg.targets)
     for _ in range(budget.MAX_ATTEMPTS):
         record = ledgers.load_ledger(msg.member_id)
@@ -126,11 +127,6 @@ def _reserve_usage(
         except ledgers.StaleWrite:
             continue
     return 1.0, False
-
-
-def _tier(member: MemberModel) -> Tier:
-    tier = member.tier if member.tier in ("free", "pro", "premium") else "free"
-    return tier  # type: ignore[return-value]
 
 
 def _call_spotify(
@@ -249,7 +245,9 @@ def process_job(
     calls = 0
     if to_call:
         try:
-            if replay:
+            # Only an attempt that reached Spotify may have followed: a redelivery (the worker
+            # died) or a retry after a 5xx/timeout. A requeue for the budget or a pause did not.
+            if replay and (receive_count > 1 or msg.continuation > 0):
                 # An earlier attempt may have followed before dying: ask, don't follow twice.
                 to_call = _not_yet_followed(settings, msg.member_id, to_call, results, now)
                 calls += 1
@@ -342,6 +340,7 @@ def _complete(msg: FollowJobMessage, results: _Results, now: float, calls: int) 
             break
         except ledgers.StaleWrite:
             continue
+    milestones.after_job(msg.member_id, [r.target_id for r in counted if r.status == "done"])
     return JobOutcome("completed", done=done, skipped=skipped, calls=calls)
 
 

@@ -229,12 +229,20 @@ def verify_email(member_id: str, token: str) -> MemberModel:
             "The verification link is not for this address", code="email_token_invalid"
         )
     if not member.email_verified:
+        from followswarm.data.repositories import mail as mail_repo
+        from followswarm.domain.identity import notifier
+
         member.update(
             actions=[
                 MemberModel.email_verified.set(True),
                 MemberModel.updated_at.set(clock.now_int()),
             ]
         )
+        # Once per member ever, whatever address they verify later.
+        if mail_repo.mark_milestone(member_id, notifier.WELCOME):
+            notifier.notify(
+                member_id, notifier.WELCOME, {}, notification_id=f"{notifier.WELCOME}:{member_id}"
+            )
     return member
 
 

@@ -1,104 +1,86 @@
-"""Telling members things by email, through SendGrid (the local sink in development).
+"""Telling members things by email: ``notify`` queues a notification, the notifier sends it.
 
-Only the verification mail goes to an unverified address; everything else waits until the
-member has verified one. ``sendgrid`` is imported on first send, so API routes that never mail
-do not pay for it at cold start.
+Queuing is cheap (one SQS send, no ``sendgrid`` import), so any function may notify; the
+notifier function (``followswarm.domain.mail.delivery``) renders the template with the member's
+data and sends it through SendGrid, retrying through SQS and dead-lettering what keeps failing.
+Only the verification mail goes to an unverified address.
+
+    >>> notify(member_id, WELCOME, {})
 """
 
 from __future__ import annotations
 
-import html
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+import uuid
+from typing import Any
 
 from aws_lambda_powertools import Logger
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import BaseModel, Field
 
-from followswarm.clients.secrets import get_json_secret
+from followswarm import clock
+from followswarm.clients import queues
 from followswarm.settings import get_settings
-
-if TYPE_CHECKING:
-    from sendgrid import SendGridAPIClient
 
 logger = Logger(child=True)
 
 VERIFY_EMAIL = "verify_email"
+WELCOME = "welcome"
+FIRST_FOLLOWERS = "first_followers"
+ROSTER_COMPLETE = "roster_complete"
+WEEKLY_DIGEST = "weekly_digest"
+PAYMENT_FAILED = "payment_failed"
 NEEDS_REAUTH = "needs_reauth"
+RECIPROCITY_WARNING = "reciprocity_warning"
 
-#: kind -> (subject, HTML body template); ``{name}`` placeholders are HTML-escaped data.
-TEMPLATES: dict[str, tuple[str, str]] = {
-    VERIFY_EMAIL: (
-        "Confirm your email for Follow-Swarm",
-        '<p>Hi {display_name},</p><p>Confirm this address: <a href="{link}">{link}</a></p>'
-        "<p>The link expires in 24 hours.</p>",
-    ),
-    NEEDS_REAUTH: (
-        "Follow-Swarm needs you to sign in again",
-        "<p>Hi {display_name},</p><p>Spotify no longer accepts our access to your account, so "
-        "your follows are paused. Sign in with Spotify again to resume.</p>",
-    ),
-}
-
-
-@lru_cache(maxsize=1)
-def _client() -> SendGridAPIClient:
-    from sendgrid import SendGridAPIClient
-
-    settings = get_settings()
-    api_key = str(get_json_secret(settings.sendgrid_secret_name)["api_key"])
-    return SendGridAPIClient(api_key, host=settings.sendgrid_api_url.rstrip("/"))
+KINDS: tuple[str, ...] = (
+    VERIFY_EMAIL,
+    WELCOME,
+    FIRST_FOLLOWERS,
+    ROSTER_COMPLETE,
+    WEEKLY_DIGEST,
+    PAYMENT_FAILED,
+    NEEDS_REAUTH,
+    RECIPROCITY_WARNING,
+)
+#: Mails without an unsubscribe link, sent whatever the preferences: the one the member asked
+#: for (verification) and billing.
+TRANSACTIONAL: frozenset[str] = frozenset({VERIFY_EMAIL, PAYMENT_FAILED})
+#: Mails a member can turn off (``email_preferences[kind] = false``).
+OPTIONAL: tuple[str, ...] = tuple(k for k in KINDS if k not in TRANSACTIONAL)
 
 
-def reset_client() -> None:
-    _client.cache_clear()
+class Notification(BaseModel):
+    """One queued notification (the notify queue's message body)."""
+
+    id: str = Field(min_length=1, max_length=200)
+    member_id: str
+    kind: str
+    data: dict[str, Any] = Field(default_factory=dict)
+    queued_at: float = 0.0
 
 
-def notify(member_id: str, kind: str, data: dict[str, Any]) -> None:
-    """Sends the ``kind`` notification to the member, if they have somewhere to receive it."""
-    from followswarm.domain.identity.members import get_member_or_none
+def notify(
+    member_id: str, kind: str, data: dict[str, Any], *, notification_id: str | None = None
+) -> bool:
+    """Queues the ``kind`` mail for the member; ``notification_id`` makes repeats send once.
 
-    member = get_member_or_none(member_id)
-    if member is None:
-        return
-    if kind == VERIFY_EMAIL:
-        to = str(data["email"])  # the address being verified, not yet trusted for anything else
-    elif member.email and member.email_verified:
-        to = str(member.email)
-    else:
-        logger.info(
-            "no verified email; notification skipped", extra={"kind": kind, "member_id": member_id}
-        )
-        return
-    subject, body = render(kind, {"display_name": member.display_name, **data})
-    send_mail(to, subject, body, category=kind)
-
-
-def render(kind: str, data: dict[str, Any]) -> tuple[str, str]:
-    if kind not in TEMPLATES:
-        raise KeyError(f"no template for notification {kind!r}")
-    subject, template = TEMPLATES[kind]
-    safe = {key: html.escape(str(value)) for key, value in data.items()}
-    return subject, template.format_map(_Blank(safe))
-
-
-class _Blank(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return ""
-
-
-def send_mail(to: str, subject: str, html_body: str, *, category: str) -> None:
-    from python_http_client.exceptions import HTTPError
-    from sendgrid.helpers.mail import Category, Mail
-
-    settings = get_settings()
-    mail = Mail(
-        from_email=settings.email_from, to_emails=to, subject=subject, html_content=html_body
+    Mail is best effort for whatever triggered it: a queue failure is logged, never raised.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    message = Notification(
+        id=notification_id or f"{kind}:{uuid.uuid4().hex}",
+        member_id=member_id,
+        kind=kind,
+        data=data,
+        queued_at=clock.now(),
     )
-    mail.category = Category(category)
     try:
-        response = _client().send(mail)
-    except (HTTPError, OSError) as exc:
-        # Mail is best effort for the request that triggered it; the failure is for operators.
-        status = getattr(exc, "status_code", None)
-        logger.error("mail not sent", extra={"kind": category, "status": status})
-        return
-    logger.info("mail sent", extra={"kind": category, "status": response.status_code})
+        queues.send_json(get_settings().notify_queue_name, message.model_dump(mode="json"))
+    except (BotoCoreError, ClientError) as exc:
+        logger.error(
+            "notification not queued",
+            extra={"kind": kind, "member_id": member_id, "error": type(exc).__name__},
+        )
+        return False
+    return True
