@@ -9,12 +9,15 @@ export PATH := $(CURDIR)/$(NODE22):$(PATH)
 export PYTHONPATH := $(CURDIR)/layers/shared/python:$(CURDIR)
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: help install run test lint typecheck unit integration infra synth layer bench cost restore clean
+.PHONY: help install run test lint typecheck unit integration infra synth layer bench cost restore smoke clean
 
 help:
 	@echo "make run   - start the whole system locally (API :3001, Spotify stand-in :3002)"
 	@echo "make test  - lint, type-check and run every test"
 	@echo "make synth - synthesize dev, staging and prod into cdk.out"
+	@echo "make bench - the follow-engine benchmark (writes docs/PERFORMANCE.md)"
+	@echo "make cost MEMBERS=10000 - monthly AWS cost from the benchmark's counts"
+	@echo "make restore ARGS=... / make smoke URL=... - backup restore drill, deployed-stage check"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,6 +58,21 @@ synth: install layer
 
 test: install layer lint typecheck
 	$(PY) -m pytest -q -n 2 --dist loadfile
+
+bench: install
+	$(PY) -m bench.run --json docs/bench-results.json
+
+MEMBERS ?= 10000
+cost: install
+	$(PY) -m bench.cost --members $(MEMBERS)
+
+# make restore ARGS="--help": restores an export or a PITR time into new tables, checks counts.
+restore: install
+	$(PY) scripts/restore.py $(ARGS)
+
+# make smoke URL=https://<distribution>.cloudfront.net
+smoke: install
+	$(PY) scripts/smoke.py $(URL)
 
 clean:
 	rm -rf cdk.out build .local
