@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from followswarm import clock as domain_clock
 from followswarm.catalog import SCHEDULES
 from followswarm.clients.aws import reset_clients
 from followswarm.clients.backups import BackupClient
@@ -49,6 +50,7 @@ def _runtime_bindings(local_runtime: LocalRuntime) -> None:
 
 
 def _rebind(runtime: LocalRuntime) -> None:
+    domain_clock.set_clock(runtime.clock.now)
     get_settings.cache_clear()
     reset_clients()
     bind_models(runtime.settings)

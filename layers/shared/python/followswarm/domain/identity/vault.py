@@ -41,7 +41,9 @@ logger = Logger(child=True)
 REFRESH_MARGIN_SECONDS = 300
 _NONCE_BYTES = 12
 #: OAuth errors that mean the grant is gone for good: re-authorization, never a retry.
-_REVOKED_ERRORS = frozenset({"invalid_grant", "invalid_client", "unauthorized_client"})
+# Only the member's grant being refused means re-authorization. invalid_client is our app's
+# credential (e.g. mid secret rotation): retrying later is right, flagging members is not.
+_REVOKED_ERRORS = frozenset({"invalid_grant"})
 
 
 class ReauthRequired(SwarmError):
