@@ -186,7 +186,7 @@ def _scenario_rows(metrics: Sequence[Metrics]) -> list[tuple[str, list[str]]]:
         row("SQS requests", lambda m: f"{m.sqs_requests:,}"),
         row("... by operation", lambda m: ", ".join(f"{k} {v:,}" for k, v in m.sqs_by_op.items())),
         row(
-            "SendMessage by source -> queue",
+            "SendMessage by source -> queue (delayed requeues are released by the bench: the rest of the total)",
             lambda m: ", ".join(f"{k} {v:,}" for k, v in m.sends_by_source.items()),
         ),
         row(

@@ -45,7 +45,7 @@ class SimulatedCrash(RuntimeError):
 class FaultPlan:
     """What goes wrong in a fault run (all seeded, all on virtual time)."""
 
-    rate_429: float = 0.004
+    rate_429: float = 0.02
     retry_after: int = 5
     rate_5xx: float = 0.03
     rate_timeout: float = 0.01
