@@ -65,7 +65,16 @@ class Invocation:
 class FunctionInvoker:
     """Resolves catalogue functions to handlers and invokes them."""
 
-    def __init__(self, app_name: str, stage: str, region: str, account: str) -> None:
+    def __init__(
+        self,
+        app_name: str,
+        stage: str,
+        region: str,
+        account: str,
+        before_invoke: Callable[[], None] | None = None,
+    ) -> None:
+        #: Restores the runtime's process state, which a Lambda container never sees change.
+        self._before_invoke = before_invoke
         self._prefix = f"{app_name}-{stage}"
         self._region = region
         self._account = account
@@ -112,6 +121,8 @@ class FunctionInvoker:
         """Invoke ``function`` with ``event``; exceptions propagate (the caller decides what
         Lambda's event source would do with them)."""
         spec = function_by_name(function)
+        if self._before_invoke is not None:
+            self._before_invoke()
         handler = self.handler(function)
         context = self.context(spec)
         with self._lock:

@@ -31,6 +31,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from followswarm import clock as domain_clock
 from followswarm.catalog import FUNCTIONS, SCHEDULES
+from followswarm.data.models import MemberModel
 from followswarm.data.tables import bind_models, table_specs
 from followswarm.settings import Settings, get_settings
 from local.runtime.apigw import ApiGateway
@@ -162,7 +163,11 @@ class LocalRuntime:
         self._settings = settings
 
         invoker = FunctionInvoker(
-            settings.app_name, settings.stage, settings.aws_region, self._resources.account_id
+            settings.app_name,
+            settings.stage,
+            settings.aws_region,
+            self._resources.account_id,
+            before_invoke=self._ensure_active,
         )
         self._invoker = invoker
         for spec in FUNCTIONS:
@@ -332,6 +337,25 @@ class LocalRuntime:
         domain_clock.set_clock(self.clock.now)
         self._reload_imported_handlers()
         self.invoker.forget_handlers()
+
+    def _ensure_active(self) -> None:
+        """Other code in this process (a ``mock_aws`` unit test, say) may have rebound the
+        models, the environment or the clock since this runtime started; a Lambda container
+        never sees its environment change, so put ours back before each invocation."""
+        with _ACTIVE_LOCK:
+            if not _ACTIVE or _ACTIVE[-1] is not self:
+                return
+            meta: Any = MemberModel.Meta
+            diverged = (
+                meta.host != self.settings.aws_endpoint_url
+                or meta.table_name != self.settings.members_table
+                or boto3.DEFAULT_SESSION is not self._boto_session
+                or any(os.environ.get(k) != v for k, v in self._environment.items())
+            )
+            if diverged:
+                log.info("process state changed under the local runtime; restoring it")
+                self._activate()
+            domain_clock.set_clock(self.clock.now)
 
     def _reload_imported_handlers(self) -> None:
         """A handler module imported under other settings (by a unit test or another runtime
