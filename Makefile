@@ -39,7 +39,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 typecheck: install
-	$(VENV)/bin/mypy layers/shared/python/followswarm functions
+	$(VENV)/bin/mypy layers/shared/python/followswarm functions local stacks app.py
 
 layer: install
 	bash scripts/build_layer.sh $(PY)

@@ -49,6 +49,7 @@ from local.runtime.resources import (
 )
 from local.runtime.sqs import DelayBridge, SqsPoller, queue_depths
 from local.standins.sendgrid.server import SendGridSink
+from local.standins.serving import QuietRequestHandler
 from local.standins.spotify import SpotifyStandIn, SpotifyStandInConfig
 from local.standins.stripe import StripeStandIn
 
@@ -63,11 +64,6 @@ DEMO_ARTISTS = ("The Local Echoes", "Moto Mornings", "Virtual Clocks")
 DEMO_USERS = ("Ada Demo", "Bo Demo", "Cy Demo")
 #: The paid tiers' prices in the Stripe stand-in: tier -> (price id, monthly cents).
 LOCAL_STRIPE_PRICES = {"pro": ("price_local_pro", 900), "premium": ("price_local_premium", 2900)}
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
 
 
 class LocalRuntime:
@@ -117,7 +113,7 @@ class LocalRuntime:
         self._moto = MotoServer(config.host, config.moto_port, config.moto_mode).start()
 
         # Bind the API socket first: the redirect URI and public URLs need its port.
-        quiet = _QuietHandler if not config.realtime else WSGIRequestHandler
+        quiet = QuietRequestHandler if not config.realtime else WSGIRequestHandler
         self._api_server = make_server(
             config.host, config.api_port, self._wsgi, threaded=True, request_handler=quiet
         )

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, Response, jsonify, redirect, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from .state import StripeError, StripeState, WebhookEndpoint, missing
 
@@ -36,7 +37,8 @@ def decode_form(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
                 node[key] = value
             else:
                 node = node.setdefault(key, {})
-    return _lists(root)
+    result: dict[str, Any] = _lists(root)
+    return result
 
 
 def _lists(node: Any) -> Any:
@@ -252,7 +254,7 @@ def create_app(
         return _page("Checkout", body)
 
     @app.post("/checkout/<session_id>/pay")
-    def checkout_pay(session_id: str) -> Response:
+    def checkout_pay(session_id: str) -> BaseResponse:
         return redirect(state.complete_checkout(session_id), code=303)
 
     @app.get("/portal/<session_id>")
@@ -290,7 +292,7 @@ def create_app(
         return _page("Billing portal", body)
 
     @app.post("/portal/<session_id>/update")
-    def portal_update(session_id: str) -> Response:
+    def portal_update(session_id: str) -> BaseResponse:
         _portal_subscription(session_id)
         state.update_subscription(
             request.form["subscription"], {"items": [{"price": request.form["price"]}]}
@@ -298,7 +300,7 @@ def create_app(
         return redirect(f"/portal/{session_id}", code=303)
 
     @app.post("/portal/<session_id>/cancel")
-    def portal_cancel(session_id: str) -> Response:
+    def portal_cancel(session_id: str) -> BaseResponse:
         _portal_subscription(session_id)
         state.cancel_subscription(request.form["subscription"])
         return redirect(f"/portal/{session_id}", code=303)
