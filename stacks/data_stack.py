@@ -166,7 +166,7 @@ class DataStack(Stack):
             auto_delete_objects=not stage.retain_data,
         )
 
-        # --- secrets (placeholders; real values per the rotation runbook) ---------------------
+        # --- secrets (generated at deploy; real values set per the rotation runbook) ---------
         self.secrets: dict[str, secretsmanager.Secret] = {}
         for attribute, (secret_id, description, template, generated_key) in SECRET_SHAPES.items():
             secret = secretsmanager.Secret(

@@ -24,10 +24,10 @@ log = logging.getLogger(__name__)
 
 #: DLQs keep messages as long as SQS allows (14 days), as the CDK stack does.
 #: The SendGrid sink accepts this key only; the runtime stores it as the SendGrid secret.
-SENDGRID_LOCAL_API_KEY = "SG.local-placeholder"
+SENDGRID_LOCAL_API_KEY = "SG.local-sink-key"
 #: The Stripe stand-in accepts this secret key and signs webhooks with this endpoint secret.
-STRIPE_LOCAL_API_KEY = "sk_test_local_placeholder"
-STRIPE_LOCAL_WEBHOOK_SECRET = "whsec_local_placeholder"
+STRIPE_LOCAL_API_KEY = "sk_test_local_standin"
+STRIPE_LOCAL_WEBHOOK_SECRET = "whsec_local_standin"
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
 
 

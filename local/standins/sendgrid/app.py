@@ -37,7 +37,7 @@ class Mail:
 
 @dataclass
 class SinkState:
-    api_key: str = "SG.local-placeholder"
+    api_key: str = "SG.local-sink-key"
     clock: Callable[[], float] = time.time
     mails: list[Mail] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -61,9 +61,7 @@ def _errors(message: str, field_name: str | None, status: int) -> tuple[Response
     return jsonify({"errors": [{"message": message, "field": field_name, "help": None}]}), status
 
 
-def create_app(
-    api_key: str = "SG.local-placeholder", clock: Callable[[], float] = time.time
-) -> Flask:
+def create_app(api_key: str = "SG.local-sink-key", clock: Callable[[], float] = time.time) -> Flask:
     state = SinkState(api_key=api_key, clock=clock)
     app = Flask(__name__)
     app.extensions[EXTENSION_KEY] = state

@@ -15,7 +15,7 @@ class SendGridSink(ThreadedServer):
 
     def __init__(
         self,
-        api_key: str = "SG.local-placeholder",
+        api_key: str = "SG.local-sink-key",
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Callable[[], float] = time.time,

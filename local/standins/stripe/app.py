@@ -56,12 +56,12 @@ def _params() -> dict[str, Any]:
 
 
 def create_app(
-    api_key: str = "sk_test_local_placeholder",
+    api_key: str = "sk_test_local_standin",
     *,
     clock: Callable[[], float] = time.time,
     signing_clock: Callable[[], float] = time.time,
     webhook_url: str | None = None,
-    webhook_secret: str = "whsec_local_placeholder",  # noqa: S107 (a local test secret)
+    webhook_secret: str = "whsec_local_standin",  # noqa: S107 (a local test secret)
 ) -> Flask:
     state = StripeState(api_key=api_key, clock=clock, signing_clock=signing_clock)
     if webhook_url:

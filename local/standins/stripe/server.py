@@ -16,13 +16,13 @@ class StripeStandIn(ThreadedServer):
 
     def __init__(
         self,
-        api_key: str = "sk_test_local_placeholder",
+        api_key: str = "sk_test_local_standin",
         *,
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Callable[[], float] = time.time,
         webhook_url: str | None = None,
-        webhook_secret: str = "whsec_local_placeholder",  # noqa: S107 (a local test secret)
+        webhook_secret: str = "whsec_local_standin",  # noqa: S107 (a local test secret)
     ) -> None:
         self.app = create_app(
             api_key, clock=clock, webhook_url=webhook_url, webhook_secret=webhook_secret

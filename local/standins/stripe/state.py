@@ -77,7 +77,7 @@ class WebhookEndpoint:
 
 @dataclass
 class StripeState:
-    api_key: str = "sk_test_local_placeholder"
+    api_key: str = "sk_test_local_standin"
     #: Objects' ``created`` times (the local runtime passes its virtual clock).
     clock: Callable[[], float] = time.time
     #: Signature timestamps: real time, as Stripe's.
