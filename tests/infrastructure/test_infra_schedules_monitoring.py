@@ -35,8 +35,8 @@ def test_one_rule_per_schedule_targeting_its_function(dev: Any) -> None:
         transformer = target["InputTransformer"]
         # The same scheduled-event shape as the local runtime's clock, with the spec's type.
         template = transformer["InputTemplate"]
-        for placeholder in ("<id>", "<time>", "<account>", "<region>", "<resources>"):
-            template = template.replace(placeholder, '"x"')
+        for token in ("<id>", "<time>", "<account>", "<region>", "<resources>"):
+            template = template.replace(token, '"x"')
         event = json.loads(template)
         assert event["detail-type"] == spec.detail_type
         assert event["source"] == "aws.events"
