@@ -12,8 +12,7 @@ from pynamodb.exceptions import UpdateError
 from followswarm import clock
 from followswarm.data.models import MemberModel
 from followswarm.data.repositories import members as member_repo
-from followswarm.domain.identity import audit
-from followswarm.domain.identity.signing import signing_keys
+from followswarm.domain.identity import audit, signing
 from followswarm.errors import Conflict, NotFound, SwarmError
 from followswarm.settings import get_settings
 
@@ -190,9 +189,6 @@ def set_email(member_id: str, email: str) -> MemberModel:
 
 
 def email_verification_token(member_id: str, email: str) -> str:
-    import jwt  # PyJWT loads cryptography: paid on first use, not at cold start
-
-    current, _ = signing_keys()
     now = clock.now_int()
     claims = {
         "aud": EMAIL_AUDIENCE,
@@ -201,25 +197,13 @@ def email_verification_token(member_id: str, email: str) -> str:
         "iat": now,
         "exp": now + get_settings().email_verification_ttl_seconds,
     }
-    return jwt.encode(claims, current.secret, algorithm="HS256", headers={"kid": current.kid})
+    return signing.sign(claims)
 
 
 def verify_email(member_id: str, token: str) -> MemberModel:
-    import jwt  # PyJWT loads cryptography: paid on first use, not at cold start
-
-    _, accepted = signing_keys()
     try:
-        key = accepted.get(str(jwt.get_unverified_header(token).get("kid")))
-        if key is None:
-            raise jwt.InvalidTokenError("unknown kid")
-        claims = jwt.decode(
-            token,
-            key.secret,
-            algorithms=["HS256"],
-            audience=EMAIL_AUDIENCE,
-            options={"verify_exp": False, "require": ["exp", "sub", "email"]},
-        )
-    except jwt.InvalidTokenError as exc:
+        claims = signing.verify(token, audience=EMAIL_AUDIENCE, require=["exp", "sub", "email"])
+    except signing.InvalidSignature as exc:
         raise SwarmError("The verification link is not valid", code="email_token_invalid") from exc
     if clock.now() >= float(claims["exp"]):
         raise SwarmError("The verification link has expired", code="email_token_expired")

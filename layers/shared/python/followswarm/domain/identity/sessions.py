@@ -21,14 +21,13 @@ from aws_lambda_powertools import Logger
 
 from followswarm import clock
 from followswarm.data.repositories import auth as auth_repo
-from followswarm.domain.identity import audit
+from followswarm.domain.identity import audit, signing
 from followswarm.domain.identity.signing import signing_keys
 from followswarm.errors import Forbidden, Unauthorized
 from followswarm.settings import get_settings
 
 logger = Logger(child=True)
 
-ALGORITHM = "HS256"
 ACCESS_AUDIENCE = "followswarm-api"
 ROLES = ("member", "admin")
 
@@ -76,9 +75,6 @@ def _b64(raw: bytes) -> str:
 
 
 def issue_access_token(member_id: str, role: str, session_id: str) -> str:
-    import jwt  # PyJWT loads cryptography: paid on first use, not at cold start
-
-    current, _ = signing_keys()
     now = clock.now_int()
     claims = {
         "iss": _issuer(),
@@ -90,37 +86,16 @@ def issue_access_token(member_id: str, role: str, session_id: str) -> str:
         "nbf": now,
         "exp": now + get_settings().access_jwt_ttl_seconds,
     }
-    return jwt.encode(claims, current.secret, algorithm=ALGORITHM, headers={"kid": current.kid})
+    return signing.sign(claims)
 
 
 def decode_signed(token: str, *, audience: str) -> dict[str, Any]:
     """Verifies signature (by ``kid``), audience, issuer and expiry against our clock."""
-    import jwt  # PyJWT loads cryptography: paid on first use, not at cold start
-
-    _, accepted = signing_keys()
     try:
-        kid = jwt.get_unverified_header(token).get("kid")
-    except jwt.InvalidTokenError as exc:
-        raise Unauthorized("The token is not valid", code="token_invalid") from exc
-    key = accepted.get(str(kid))
-    if key is None:
-        raise Unauthorized("The token is not valid", code="token_invalid")
-    try:
-        # PyJWT checks exp against the wall clock; we check it against ours below.
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            key.secret,
-            algorithms=[ALGORITHM],
-            audience=audience,
-            issuer=_issuer(),
-            options={
-                "verify_exp": False,
-                "verify_nbf": False,
-                "verify_iat": False,
-                "require": ["exp", "iat", "sub"],
-            },
+        claims = signing.verify(
+            token, audience=audience, issuer=_issuer(), require=["exp", "iat", "sub"]
         )
-    except jwt.InvalidTokenError as exc:
+    except signing.InvalidSignature as exc:
         raise Unauthorized("The token is not valid", code="token_invalid") from exc
     now = clock.now()
     if now >= float(claims["exp"]):

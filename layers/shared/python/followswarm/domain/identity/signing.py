@@ -8,6 +8,7 @@ carrying either ``kid`` verify, so rotating the secret never signs anyone out.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from followswarm.clients.secrets import get_json_secret
 from followswarm.settings import get_settings
@@ -41,3 +42,51 @@ def signing_keys() -> tuple[SigningKey, dict[str, SigningKey]]:
     if previous is not None:
         accepted.setdefault(previous.kid, previous)
     return current, accepted
+
+
+class InvalidSignature(Exception):
+    """The token is malformed, signed by an unknown key, or fails audience/required claims."""
+
+
+ALGORITHM = "HS256"
+
+
+def sign(claims: dict[str, Any]) -> str:
+    """Signs claims with the current key (``kid`` in the header)."""
+    import jwt  # PyJWT loads cryptography: paid on first use, not at cold start
+
+    current, _ = signing_keys()
+    return jwt.encode(claims, current.secret, algorithm=ALGORITHM, headers={"kid": current.kid})
+
+
+def verify(
+    token: str, *, audience: str, require: list[str], issuer: str | None = None
+) -> dict[str, Any]:
+    """Checks signature (by ``kid``), audience, issuer and required claims.
+
+    Time claims are left to the caller, who checks them against ``followswarm.clock``:
+    PyJWT would check them against the wall clock.
+    """
+    import jwt
+
+    _, accepted = signing_keys()
+    try:
+        key = accepted.get(str(jwt.get_unverified_header(token).get("kid")))
+        if key is None:
+            raise InvalidSignature("unknown kid")
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key.secret,
+            algorithms=[ALGORITHM],
+            audience=audience,
+            issuer=issuer,
+            options={
+                "verify_exp": False,
+                "verify_nbf": False,
+                "verify_iat": False,
+                "require": require,
+            },
+        )
+    except jwt.InvalidTokenError as exc:
+        raise InvalidSignature(str(exc)) from exc
+    return claims

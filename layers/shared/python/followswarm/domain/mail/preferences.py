@@ -13,8 +13,7 @@ from urllib.parse import urlencode
 from followswarm import clock
 from followswarm.data.models import MemberModel
 from followswarm.data.repositories import mail as mail_repo
-from followswarm.domain.identity import notifier
-from followswarm.domain.identity.signing import signing_keys
+from followswarm.domain.identity import notifier, signing
 from followswarm.errors import NotFound, SwarmError
 from followswarm.settings import get_settings
 
@@ -34,11 +33,8 @@ def preferences(member: MemberModel) -> dict[str, bool]:
 
 
 def unsubscribe_token(member_id: str, kind: str) -> str:
-    import jwt  # PyJWT loads cryptography: paid on first use, not at cold start
-
-    current, _ = signing_keys()
     claims = {"aud": UNSUBSCRIBE_AUDIENCE, "sub": member_id, "kind": kind, "iat": clock.now_int()}
-    return jwt.encode(claims, current.secret, algorithm="HS256", headers={"kid": current.kid})
+    return signing.sign(claims)
 
 
 def unsubscribe_url(member_id: str, kind: str) -> str:
@@ -48,21 +44,9 @@ def unsubscribe_url(member_id: str, kind: str) -> str:
 
 def read_unsubscribe_token(token: str) -> tuple[str, str]:
     """(member id, kind) of a valid token."""
-    import jwt
-
-    _, accepted = signing_keys()
     try:
-        key = accepted.get(str(jwt.get_unverified_header(token).get("kid")))
-        if key is None:
-            raise jwt.InvalidTokenError("unknown kid")
-        claims = jwt.decode(
-            token,
-            key.secret,
-            algorithms=["HS256"],
-            audience=UNSUBSCRIBE_AUDIENCE,
-            options={"require": ["sub", "kind"]},
-        )
-    except jwt.InvalidTokenError as exc:
+        claims = signing.verify(token, audience=UNSUBSCRIBE_AUDIENCE, require=["sub", "kind"])
+    except signing.InvalidSignature as exc:
         raise SwarmError("The unsubscribe link is not valid", code="unsubscribe_invalid") from exc
     kind = str(claims["kind"])
     if kind not in notifier.OPTIONAL:
