@@ -3,6 +3,7 @@ and one fake clock shared by the domain and the stand-in."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from collections.abc import Iterator
@@ -160,9 +161,11 @@ def _reset_caches() -> None:
     reset_secrets()
     queue_url.cache_clear()
     delivery.reset_client()
-    notifier_handler = sys.modules.get("functions.notifier.handler")
-    if notifier_handler is not None:
-        notifier_handler._deliver_once.cache_clear()
+    # Handler modules read their settings at import: one imported earlier in this process
+    # (by an integration test's local runtime, stage "dev") gets a cold start here.
+    for module in ("functions.notifier.handler", "functions.api.handler"):
+        if module in sys.modules:
+            importlib.reload(sys.modules[module])
 
 
 def deliver_queued_mail() -> int:
