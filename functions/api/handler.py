@@ -13,7 +13,16 @@ from followswarm.bootstrap import configure
 
 from . import auth
 from .errors import register_error_handlers
-from .routes import admin_identity, admin_operations, admin_queue, follows, health, me, roster
+from .routes import (
+    admin_identity,
+    admin_operations,
+    admin_queue,
+    follows,
+    health,
+    me,
+    plans,
+    roster,
+)
 from .routes import auth as auth_routes
 from .routes import mail as mail_routes
 
@@ -27,6 +36,7 @@ app.include_router(me.router)
 app.include_router(mail_routes.router)
 app.include_router(admin_identity.router)
 app.include_router(roster.router)
+app.include_router(plans.router)
 app.include_router(follows.router)
 app.include_router(admin_queue.router)
 app.include_router(admin_operations.router)

@@ -33,11 +33,13 @@ from followswarm import clock as domain_clock
 from followswarm.catalog import FUNCTIONS, SCHEDULES
 from followswarm.data.models import MemberModel
 from followswarm.data.tables import bind_models, table_specs
+from followswarm.edge_routes import SITE_DIR
 from followswarm.settings import Settings, get_settings
 from local.runtime.apigw import ApiGateway
 from local.runtime.aws import AwsClients, MotoServer, aws_environment
 from local.runtime.clock import AdvanceResult, ClockDriver, DrainResult, Scheduler, VirtualClock
 from local.runtime.config import RuntimeConfig
+from local.runtime.edge import Edge
 from local.runtime.lambdas import FunctionInvoker
 from local.runtime.resources import (
     SENDGRID_LOCAL_API_KEY,
@@ -59,6 +61,9 @@ log = logging.getLogger(__name__)
 REALTIME_TICK_SECONDS = 0.5
 #: ... and how often expired TTL items are swept.
 REALTIME_SWEEP_SECONDS = 60.0
+
+#: The dashboard's static site, served at the API's origin as CloudFront serves it.
+SITE_ROOT = Path(__file__).resolve().parents[2] / SITE_DIR
 
 DEMO_ARTISTS = ("The Local Echoes", "Moto Mornings", "Virtual Clocks")
 DEMO_USERS = ("Ada Demo", "Bo Demo", "Cy Demo")
@@ -87,6 +92,7 @@ class LocalRuntime:
         self._invoker: FunctionInvoker | None = None
         self._driver: ClockDriver | None = None
         self._gateway: ApiGateway | None = None
+        self._edge: Edge | None = None
         self._delay_bridge: DelayBridge | None = None
         self.pollers: dict[str, SqsPoller] = {}
         self.demo_users: list[dict[str, Any]] = []
@@ -220,6 +226,7 @@ class LocalRuntime:
                 for prefix in spec.http_routes
             },
         )
+        self._edge = Edge(api=self._gateway, site_dir=SITE_ROOT)
         self._spawn("api-gateway", self._api_server.serve_forever)
         if config.seed_demo_data:
             self._seed_demo_data()
@@ -392,7 +399,7 @@ class LocalRuntime:
     # ------------------------------------------------------------------------- the gateway
 
     def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
-        return self.gateway(environ, start_response)
+        return _started(self._edge)(environ, start_response)
 
     @property
     def gateway(self) -> ApiGateway:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
@@ -57,3 +58,18 @@ def pause(member_id: CurrentMemberId) -> dict[str, Any]:
 @router.post("/api/v1/follows/resume", summary="Resume your follows", tags=["follows"])
 def resume(member_id: CurrentMemberId) -> dict[str, Any]:
     return asdict(roster.resume(get_settings(), member_id, clock.now()))
+
+
+@router.get(
+    "/api/v1/follows/export.csv",
+    summary="Every follow as CSV (premium plan)",
+    tags=["follows"],
+    responses={403: {"description": "Not on the premium plan"}},
+)
+def export_csv(member_id: CurrentMemberId) -> Response[str]:
+    return Response(
+        200,
+        "text/csv; charset=utf-8",
+        views.export_csv(member_id, now=clock.now()),
+        headers={"Content-Disposition": 'attachment; filename="followswarm-follows.csv"'},
+    )

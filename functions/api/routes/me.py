@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, Field
 
@@ -36,6 +37,26 @@ class EmailVerifyRequest(BaseModel):
 @router.get("/api/v1/me", summary="Your account", tags=TAGS)
 def get_me(member_id: CurrentMemberId) -> dict[str, Any]:
     return members.profile(members.get_member(member_id))
+
+
+@router.get(
+    "/api/v1/me/artist/preview",
+    summary="Look an artist up on Spotify before claiming it (nothing is stored)",
+    tags=TAGS,
+    responses={404: {"description": "No such artist"}},
+)
+def preview_artist(
+    member_id: CurrentMemberId,
+    artist: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=300,
+            description="A Spotify artist ID, spotify:artist: URI or open.spotify.com/artist/ URL",
+        ),
+    ],
+) -> dict[str, Any]:
+    return members.preview_artist(member_id, artist)
 
 
 @router.put(

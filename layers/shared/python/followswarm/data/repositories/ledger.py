@@ -136,4 +136,5 @@ def save_pause(
 
 
 def delete_member_usage(member_id: str) -> None:
-    UsageWindowModel(member_id, LEDGER_SK).delete()
+    """Erases the member's ledger whatever its version (a key-only model has none to match)."""
+    UsageWindowModel(member_id, LEDGER_SK).delete(add_version_condition=False)

@@ -7,6 +7,8 @@ in one transactional read; the second is the follower count or the history query
 from __future__ import annotations
 
 import binascii
+import csv
+import io
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -15,10 +17,11 @@ from typing import Any, Literal
 
 from followswarm.data.models import MemberModel, UsageWindowModel
 from followswarm.data.repositories import edges, jobs, roster
+from followswarm.data.repositories import members as member_repo
 from followswarm.data.repositories.ledger import LedgerRecord
 from followswarm.domain.follows import pacing
 from followswarm.domain.follows.roster import is_target
-from followswarm.errors import NotFound, SwarmError
+from followswarm.errors import Forbidden, NotFound, SwarmError
 from followswarm.settings import Settings
 
 Period = Literal["24h", "7d", "30d", "all"]
@@ -161,3 +164,25 @@ def stats(member_id: str, *, period: str, now: float) -> dict[str, Any]:
 
 def _iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
+
+
+CSV_COLUMNS = ("at", "status", "artist_id", "target_member_id", "reason", "job_id")
+
+
+def export_csv(member_id: str, *, now: float) -> str:
+    """Every follow of the member as CSV, oldest first; a premium feature."""
+    member = member_repo.get(member_id)
+    if member is None:
+        raise NotFound("No such member", code="member_not_found")
+    if (member.tier or "free") != "premium":
+        raise Forbidden("The CSV export comes with the premium plan", code="premium_required")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for job in jobs.history_since(member_id, since=0.0, now=now):
+        at = _iso(float(job.completed_at or job.created_at))
+        for target in job.targets:
+            writer.writerow(
+                (at, target.status, target.artist_id, target.member_id, target.reason or "", job.sk)
+            )
+    return out.getvalue()

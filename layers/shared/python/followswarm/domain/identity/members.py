@@ -162,6 +162,31 @@ def claim_artist(member_id: str, artist_ref: str) -> MemberModel:
     return member
 
 
+def preview_artist(member_id: str, artist_ref: str) -> dict[str, Any]:
+    """What claiming ``artist_ref`` would claim: the artist as Spotify knows it, and whether
+    another member already holds it. Nothing is stored."""
+    from followswarm.domain.identity.spotify_lookup import artist
+
+    artist_id = parse_artist_ref(artist_ref)
+    found = artist(member_id, artist_id)
+    holder = member_repo.artist_claim(artist_id)
+    images = [i for i in found.get("images") or [] if isinstance(i, dict) and i.get("url")]
+    # Spotify lists images widest first; the smallest one that is still >= 160 px suits a card.
+    image = next(
+        (i for i in reversed(images) if int(i.get("width") or 0) >= 160),
+        images[0] if images else None,
+    )
+    return {
+        "id": artist_id,
+        "name": str(found.get("name") or ""),
+        "image_url": image["url"] if image else None,
+        "spotify_url": (found.get("external_urls") or {}).get("spotify")
+        or f"https://open.spotify.com/artist/{artist_id}",
+        "claimed_by_you": holder is not None and holder.member_id == member_id,
+        "claimed_by_another": holder is not None and holder.member_id != member_id,
+    }
+
+
 # ------------------------------------------------------------------------------------ email
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import requests
 from spotipy.exceptions import SpotifyException
 
@@ -12,11 +14,16 @@ from followswarm.errors import DependencyFailed, NotFound, SwarmError, TooManyRe
 
 def artist_name(member_id: str, artist_id: str) -> str:
     """The artist's name, confirming it exists (``GET /v1/artists/{id}``)."""
+    return str(artist(member_id, artist_id).get("name") or "")
+
+
+def artist(member_id: str, artist_id: str) -> dict[str, Any]:
+    """Spotify's artist object (``GET /v1/artists/{id}``), read with the member's token."""
     token = vault.access_token_for(member_id)
     for attempt in range(2):
         try:
-            artist = spotify_api(token).artist(artist_id)
-            return str(artist.get("name") or "")
+            found: dict[str, Any] = spotify_api(token).artist(artist_id)
+            return found
         except SpotifyException as exc:
             if exc.http_status == 401 and attempt == 0:
                 token = vault.force_refresh(member_id)

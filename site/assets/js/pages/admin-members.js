@@ -1,0 +1,68 @@
+// Admin: search members; suspend, reinstate, change role, approve artist claims.
+import { api } from "../api.js";
+import { TIER_NAMES } from "../format.js";
+import { $, el, page, runAction, startPage } from "../layout.js";
+import { markAdminNav } from "./admin-common.js";
+
+let cursor = null;
+
+function actionButton(label, member, patch, { danger = false } = {}) {
+  const button = el("button", { type: "button", class: danger ? "danger" : "secondary", "data-member": member.id }, label);
+  button.addEventListener("click", async () => {
+    const updated = await runAction(button, () => api.patch(`/api/v1/admin/members/${encodeURIComponent(member.id)}`, patch), {
+      success: `${member.display_name || member.id}: updated.`,
+    });
+    if (updated) button.closest("tr").replaceWith(row({ ...member, ...updated, id: member.id }));
+  });
+  return button;
+}
+
+function row(member) {
+  const artist = member.artist_name || member.artist?.name || member.artist_id || member.artist?.id || "—";
+  const claim = member.artist_claim_status || member.artist?.claim_status;
+  const status = member.account_status;
+  const actions = [
+    status === "suspended"
+      ? actionButton("Reinstate", member, { account_status: "active" })
+      : actionButton("Suspend", member, { account_status: "suspended" }, { danger: true }),
+    member.role === "admin"
+      ? actionButton("Remove admin", member, { role: "member" })
+      : actionButton("Make admin", member, { role: "admin" }),
+    claim === "pending" ? actionButton("Approve artist", member, { approve_artist_claim: true }) : null,
+  ];
+  return el(
+    "tr",
+    { "data-member-row": member.id },
+    el("td", { "data-label": "Member" }, member.display_name || "—", el("br"), el("small", { class: "muted" }, member.spotify_user_id || member.id)),
+    el("td", { "data-label": "Artist" }, artist, claim === "pending" ? el("span", { class: "badge warn" }, " pending") : null),
+    el("td", { "data-label": "Plan" }, TIER_NAMES[member.tier] || member.tier || "—"),
+    el("td", { "data-label": "Roster" }, member.roster_status || "—"),
+    el("td", { "data-label": "Account" }, el("span", { class: `badge ${status === "active" ? "ok" : "bad"}` }, status), member.role === "admin" ? " admin" : ""),
+    el("td", { "data-label": "Actions" }, el("div", { class: "actions" }, actions)),
+  );
+}
+
+async function search({ reset }) {
+  if (reset) cursor = null;
+  const form = new FormData($("#member-search"));
+  const result = await api.get("/api/v1/admin/members", {
+    query: { search: form.get("search"), tier: form.get("tier"), status: form.get("status"), cursor, limit: 50 },
+  });
+  const rows = $("#member-rows");
+  if (reset) rows.replaceChildren();
+  rows.append(...result.items.map(row));
+  cursor = result.next_cursor;
+  $("#more").hidden = !cursor;
+  $("#members-empty").hidden = rows.children.length > 0 || Boolean(cursor);
+}
+
+page(async () => {
+  await startPage({ page: "admin", admin: true });
+  markAdminNav("members");
+  await search({ reset: true });
+  $("#member-search").addEventListener("submit", (event) => {
+    event.preventDefault();
+    runAction(event.submitter || $("#member-search button"), () => search({ reset: true }));
+  });
+  $("#more").addEventListener("click", () => runAction($("#more"), () => search({ reset: false })));
+});
