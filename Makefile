@@ -9,11 +9,13 @@ export PATH := $(CURDIR)/$(NODE22):$(PATH)
 export PYTHONPATH := $(CURDIR)/layers/shared/python:$(CURDIR)
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: help install run test lint typecheck unit integration infra synth layer bench cost restore smoke clean
+.PHONY: help install run test lint typecheck unit integration infra e2e screenshots synth layer bench cost restore smoke clean
 
 help:
 	@echo "make run   - start the whole system locally (API :3001, Spotify stand-in :3002)"
 	@echo "make test  - lint, type-check and run every test"
+	@echo "make e2e  - the browser tests alone (Debian's Chromium + Playwright)"
+	@echo "make screenshots - every dashboard page at desktop and phone width -> docs/screenshots/"
 	@echo "make synth - synthesize dev, staging and prod into cdk.out"
 	@echo "make bench - the follow-engine benchmark (writes docs/PERFORMANCE.md)"
 	@echo "make cost MEMBERS=10000 - monthly AWS cost from the benchmark's counts"
@@ -29,7 +31,12 @@ $(TOOLS)/.node22:
 	bash scripts/install_node22.sh $(TOOLS)
 	touch $@
 
-install: $(VENV)/.installed $(TOOLS)/.node22
+# Debian's Chromium for the browser tests (Playwright's browser download needs the internet).
+$(TOOLS)/.chromium:
+	bash scripts/install_chromium.sh
+	mkdir -p $(TOOLS) && touch $@
+
+install: $(VENV)/.installed $(TOOLS)/.node22 $(TOOLS)/.chromium
 
 run: install
 	$(PY) -m local.runtime
@@ -52,6 +59,15 @@ integration: install
 
 infra: install layer
 	$(PY) -m pytest tests/infrastructure -q
+
+e2e: install
+	$(PY) -m pytest tests/e2e -q
+
+SCREENSHOTS ?= docs/screenshots
+screenshots: install
+	rm -rf $(SCREENSHOTS)
+	SWARM_SCREENSHOTS_DIR=$(SCREENSHOTS) $(PY) -m pytest tests/e2e/test_pages.py -q -k every_page
+	@ls -1 $(SCREENSHOTS)
 
 synth: install layer
 	time $(PY) app.py

@@ -1,4 +1,5 @@
-"""The HTTP API: API function(s), HTTP API (payload 2.0), CloudFront with WAF and headers."""
+"""The HTTP API: API function(s), HTTP API (payload 2.0), CloudFront with WAF and headers, and
+the dashboard (site/, see stacks/constructs/static_site.py) behind the same distribution."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from followswarm.catalog import FUNCTIONS
+from followswarm.edge_routes import API_PATH_PATTERNS
 from stacks.access import access_for
 from stacks.config import StageConfig
 from stacks.constructs.function import (
@@ -26,7 +28,9 @@ from stacks.constructs.function import (
     SwarmFunction,
     retention,
 )
+from stacks.constructs.security_headers import security_headers_behavior
 from stacks.constructs.shared_layer import SharedLayer
+from stacks.constructs.static_site import StaticSite
 from stacks.constructs.waf import CloudFrontWebAcl
 from stacks.data_stack import DataStack
 from stacks.follow_stack import FollowStack
@@ -36,20 +40,6 @@ from stacks.nag import acknowledge
 API_RATE_LIMIT = 100
 API_BURST_LIMIT = 200
 
-#: JSON API plus the Swagger UI at /docs (its assets come from jsDelivr).
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self' https://cdn.jsdelivr.net",
-        "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
-        "img-src 'self' data: https:",
-        "connect-src 'self'",
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-        "form-action 'self' https://accounts.spotify.com https://checkout.stripe.com",
-        "object-src 'none'",
-    ]
-)
 CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "X-CSRF-Token"]
 CORS_ALLOW_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 CORS_MAX_AGE = Duration.minutes(10)
@@ -193,28 +183,8 @@ class ApiStack(Stack):
             "ResponseHeaders",
             response_headers_policy_name=f"{stage.prefix}-api-headers",
             comment="Security headers and CORS allowlist for the Follow-Swarm API",
-            security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
-                strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
-                    access_control_max_age=Duration.days(365),
-                    include_subdomains=True,
-                    preload=True,
-                    override=True,
-                ),
-                content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
-                    content_security_policy=CONTENT_SECURITY_POLICY, override=True
-                ),
-                content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
-                frame_options=cloudfront.ResponseHeadersFrameOptions(
-                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True
-                ),
-                referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
-                    referrer_policy=cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
-                    override=True,
-                ),
-                xss_protection=cloudfront.ResponseHeadersXSSProtection(
-                    protection=True, mode_block=True, override=True
-                ),
-            ),
+            # edge_routes.SECURITY_HEADERS (the CSP allows Swagger UI's jsDelivr assets).
+            security_headers_behavior=security_headers_behavior(xss_protection=True),
             cors_behavior=cloudfront.ResponseHeadersCorsBehavior(
                 access_control_allow_credentials=True,
                 access_control_allow_headers=CORS_ALLOW_HEADERS,
@@ -230,22 +200,33 @@ class ApiStack(Stack):
             if stage.certificate_arn
             else None
         )
+        # The API answers the paths of edge_routes.API_PATH_PATTERNS, each its own behaviour
+        # (in that order); every other path is the dashboard, the default behaviour.
+        api_behavior = cloudfront.BehaviorOptions(
+            origin=origins.HttpOrigin(
+                api_domain,
+                protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+                origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
+            ),
+            allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+            cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+            origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+            response_headers_policy=headers,
+            viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        )
+        self.site = StaticSite(self, "Site", stage=stage, logs_bucket=data.logs_bucket)
         self.distribution = cloudfront.Distribution(
             self,
             "Distribution",
-            comment=f"{stage.prefix}: Follow-Swarm API",
-            default_behavior=cloudfront.BehaviorOptions(
-                origin=origins.HttpOrigin(
-                    api_domain,
-                    protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
-                    origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
-                ),
-                allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
-                cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
-                origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
-                response_headers_policy=headers,
-                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-            ),
+            comment=f"{stage.prefix}: Follow-Swarm dashboard and API",
+            default_behavior=self.site.behavior,
+            additional_behaviors=dict.fromkeys(API_PATH_PATTERNS, api_behavior),
+            # No default root object: the site's viewer-request function maps "/" like every
+            # other page (edge_routes.SITE_PAGES), so a second, CloudFront-only spelling of
+            # the home page would only be able to disagree with it.
+            # No error_responses either: they apply to the whole distribution and would
+            # replace the API's own 403/404 JSON replies with a page; the site's 404 is set
+            # by its viewer-response function instead.
             web_acl_id=self.web_acl.attr_arn,
             enable_logging=True,
             log_bucket=data.logs_bucket,
@@ -273,7 +254,11 @@ class ApiStack(Stack):
                 "domain_name + certificate_arn in cdk.json applies TLSv1.2_2021.",
             )
 
+        self.site.deploy(self.distribution)
+
+        # ApiUrl is the distribution's URL: the API and, at "/", the dashboard.
         CfnOutput(self, "ApiUrl", value=f"https://{self.distribution.distribution_domain_name}")
+        CfnOutput(self, "SiteBucketName", value=self.site.bucket.bucket_name)
         CfnOutput(self, "HttpApiEndpoint", value=self.http_api.api_endpoint)
 
     def _integration(self, function_name: str) -> integrations.HttpLambdaIntegration:

@@ -18,6 +18,7 @@ def banner(runtime: LocalRuntime) -> str:
     artists = ", ".join(f"{a.get('name')} ({a.get('id')})" for a in runtime.demo_artists)
     return f"""
 Follow-Swarm local runtime (stage {runtime.config.stage})
+  Dashboard        {runtime.api_url}/   (the artist site; admins: {runtime.api_url}/admin)
   API              {runtime.api_url}
   API docs         {runtime.docs_url}   (OpenAPI: {runtime.api_url}/openapi.json)
   Spotify stand-in {runtime.spotify_url}   (test controls under /_fake/)
@@ -29,8 +30,8 @@ Follow-Swarm local runtime (stage {runtime.config.stage})
   Queues           {runtime.api_url}/_local/queues
   AWS (moto)       {runtime.aws_endpoint_url}
 
-Sign in: open {runtime.api_url}/auth/spotify, then pick a test user on the stand-in's page
-  (demo users: {users or "none"}) or create one.
+Sign in: open {runtime.api_url}/ and press "Connect with Spotify", then pick a test user on
+  the stand-in's page (demo users: {users or "none"}) or create one.
 Demo artists to claim: {artists or "none"}
 Ctrl-C stops everything.
 """

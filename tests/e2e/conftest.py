@@ -9,7 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
 
 from local.runtime import LocalRuntime, RuntimeConfig
 from tests.e2e.browser import VIEWPORTS, PageProblems, launch
@@ -17,6 +24,10 @@ from tests.e2e.browser import VIEWPORTS, PageProblems, launch
 #: A fixed virtual start (2026-05-28T20:26:40Z), so that every run sees the same days.
 START_EPOCH = 1_780_000_000.0
 ADMIN_USER = "swarm-operator"
+#: How long an action or an expectation waits for the page (CI runs two test workers on two
+#: cores, each with its own local runtime; Playwright's 5 s default is too tight there).
+UI_TIMEOUT_MS = 20_000
+expect.set_options(timeout=UI_TIMEOUT_MS)
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +68,7 @@ def context(browser: Browser, rt: LocalRuntime) -> Iterator[BrowserContext]:
     ctx = browser.new_context(
         base_url=rt.api_url, viewport=VIEWPORTS["desktop"], accept_downloads=True
     )
-    ctx.set_default_timeout(15_000)
+    ctx.set_default_timeout(UI_TIMEOUT_MS)
     yield ctx
     ctx.close()
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_cdk.assertions import Match
 
+from followswarm.edge_routes import API_PATH_PATTERNS
 from stacks.constructs.waf import AUTH_PATH_PREFIX, AUTH_RATE_LIMIT, GENERAL_RATE_LIMIT
 
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
@@ -51,24 +52,29 @@ def test_billing_prefixes_route_to_the_billing_function(dev: Any) -> None:
 
 
 def test_cloudfront_fronts_the_api(dev: Any) -> None:
+    """Every API path pattern goes to the HTTP API uncached (the site is the default behaviour,
+    tested in test_infra_site.py)."""
     (distribution,) = dev.resources("api", "AWS::CloudFront::Distribution").values()
     config = distribution["Properties"]["DistributionConfig"]
-    behavior = config["DefaultCacheBehavior"]
-    assert behavior["CachePolicyId"] == CACHING_DISABLED
-    assert behavior["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER
-    assert set(behavior["AllowedMethods"]) == {
-        "GET",
-        "HEAD",
-        "OPTIONS",
-        "PUT",
-        "PATCH",
-        "POST",
-        "DELETE",
-    }
-    assert behavior["ViewerProtocolPolicy"] == "redirect-to-https"
-    (origin,) = config["Origins"]
-    assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
-    assert "execute-api" in str(origin["DomainName"])
+    origins = {origin["Id"]: origin for origin in config["Origins"]}
+    behaviors = config["CacheBehaviors"]
+    assert [b["PathPattern"] for b in behaviors] == list(API_PATH_PATTERNS)
+    for behavior in behaviors:
+        assert behavior["CachePolicyId"] == CACHING_DISABLED
+        assert behavior["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER
+        assert set(behavior["AllowedMethods"]) == {
+            "GET",
+            "HEAD",
+            "OPTIONS",
+            "PUT",
+            "PATCH",
+            "POST",
+            "DELETE",
+        }
+        assert behavior["ViewerProtocolPolicy"] == "redirect-to-https"
+        origin = origins[behavior["TargetOriginId"]]
+        assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+        assert "execute-api" in str(origin["DomainName"])
     (acl_id,) = dev.resources("api", "AWS::WAFv2::WebACL")
     assert config["WebACLId"] == {"Fn::GetAtt": [acl_id, "Arn"]}
     assert config["Logging"]["Bucket"]
@@ -76,8 +82,11 @@ def test_cloudfront_fronts_the_api(dev: Any) -> None:
 
 def test_security_headers_and_cors_allowlist(dev: Any, prod: Any) -> None:
     for stage in (dev, prod):
-        (policy,) = stage.resources("api", "AWS::CloudFront::ResponseHeadersPolicy").values()
-        config = policy["Properties"]["ResponseHeadersPolicyConfig"]
+        (config,) = [
+            policy["Properties"]["ResponseHeadersPolicyConfig"]
+            for policy in stage.resources("api", "AWS::CloudFront::ResponseHeadersPolicy").values()
+            if policy["Properties"]["ResponseHeadersPolicyConfig"]["Name"].endswith("-api-headers")
+        ]
         security = config["SecurityHeadersConfig"]
         assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
         assert (

@@ -33,11 +33,13 @@ def _by_type(stage: Any, resource_type: str) -> dict[str, tuple[str, dict[str, A
 
 
 def _function_ids(stage: Any) -> dict[str, str]:
-    """Catalog function name -> the logical id of its AWS::Lambda::Function."""
+    """Catalog function name -> the logical id of its AWS::Lambda::Function (the CDK's own
+    helpers, such as the site's BucketDeployment handler, have no name and aren't ours)."""
     prefix = f"{stage.config.prefix}-"
     return {
         resource["Properties"]["FunctionName"].removeprefix(prefix): logical_id
         for logical_id, (_, resource) in _by_type(stage, "AWS::Lambda::Function").items()
+        if "FunctionName" in resource["Properties"]
     }
 
 
@@ -246,8 +248,11 @@ def test_waf_rate_rules_stricter_on_auth_in_every_stage(stage: Any) -> None:
 
 
 def test_security_headers_and_cors_allowlist_in_every_stage(stage: Any) -> None:
-    (policy,) = stage.resources("api", "AWS::CloudFront::ResponseHeadersPolicy").values()
-    config = policy["Properties"]["ResponseHeadersPolicyConfig"]
+    (config,) = [
+        policy["Properties"]["ResponseHeadersPolicyConfig"]
+        for policy in stage.resources("api", "AWS::CloudFront::ResponseHeadersPolicy").values()
+        if policy["Properties"]["ResponseHeadersPolicyConfig"]["Name"].endswith("-api-headers")
+    ]
     security = config["SecurityHeadersConfig"]
     hsts = security["StrictTransportSecurity"]
     assert hsts["AccessControlMaxAgeSec"] >= 31536000

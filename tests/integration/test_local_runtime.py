@@ -46,11 +46,30 @@ def test_ready_checks_the_local_dependencies(local_runtime: LocalRuntime) -> Non
 
 
 def test_unknown_route_has_the_error_shape(local_runtime: LocalRuntime) -> None:
-    response = get(local_runtime, "/no/such/route")
+    response = get(local_runtime, "/api/v1/no/such/route")
     assert response.status_code == 404
     error = response.json()["error"]
     assert isinstance(error["code"], str)
     assert isinstance(error["message"], str)
+
+
+def test_the_edge_serves_the_site_beside_the_api(local_runtime: LocalRuntime) -> None:
+    page = get(local_runtime, "/dashboard/")
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert "/assets/js/pages/dashboard.js" in page.text
+    script = get(local_runtime, "/assets/js/api.js")
+    assert script.headers["Content-Type"].startswith("text/javascript")
+    missing = get(local_runtime, "/no/such/page")
+    assert missing.status_code == 404
+    assert "Page not found" in missing.text
+    assert get(local_runtime, "/assets/../README.md").status_code == 404
+    # The edge's security headers, as CloudFront's response headers policies add them.
+    for response in (page, missing, get(local_runtime, "/health")):
+        assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    posted = requests.post(f"{local_runtime.api_url}/dashboard", timeout=10)
+    assert posted.status_code == 405
 
 
 def test_handlers_run_on_the_virtual_clock(local_runtime: LocalRuntime) -> None:

@@ -9,7 +9,7 @@ export function planCard(plan, { current = null, action = null } = {}) {
   return el(
     "section",
     { class: `card tier${current === plan.tier ? " current" : ""}`, "aria-label": `${TIER_NAMES[plan.tier]} plan` },
-    el("h3", {}, TIER_NAMES[plan.tier], current === plan.tier ? el("span", { class: "badge ok" }, " Your plan") : null),
+    el("h3", {}, TIER_NAMES[plan.tier], current === plan.tier ? el("span", { class: "badge ok" }, "Your plan") : null),
     el(
       "ul",
       {},

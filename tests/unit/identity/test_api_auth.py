@@ -24,6 +24,8 @@ PUBLIC = {
     # Authorized by the signed token in the mail's link, from any mail client.
     ("GET", "/unsubscribe"),
     ("POST", "/unsubscribe"),
+    # The plans on offer, shown on the landing page before anyone signs in.
+    ("GET", "/api/v1/plans"),
 }
 #: Authenticated by the refresh token rather than the access JWT.
 SESSION_ENDPOINTS = {("POST", "/auth/refresh")}

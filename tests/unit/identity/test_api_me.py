@@ -194,3 +194,82 @@ def test_delete_account(env: Env, api: Api, signed_in: Any) -> None:
     assert deleted[0].details == {}
     assert api("POST", "/auth/refresh", body={"refresh_token": issued.refresh_token}).status == 401
     assert api("GET", "/api/v1/me", token=issued.access_token).status == 404
+
+
+def test_artist_preview_shows_the_artist_and_stores_nothing(
+    env: Env, api: Api, signed_in: Any
+) -> None:
+    artist = env.new_artist("Preview Swarm")
+    _, first = signed_in("First")
+    _, second = signed_in("Second")
+    preview = "/api/v1/me/artist/preview"
+    reply = api(
+        "GET", preview, token=second.access_token, query={"artist": f"spotify:artist:{artist}"}
+    )
+    assert reply.status == 200, reply.body
+    assert reply.json() == {
+        "id": artist,
+        "name": "Preview Swarm",
+        "image_url": None,
+        "spotify_url": f"https://open.spotify.com/artist/{artist}",
+        "claimed_by_you": False,
+        "claimed_by_another": False,
+    }
+    assert api("GET", "/api/v1/me", token=second.access_token).json()["artist"]["id"] is None
+
+    api("PUT", "/api/v1/me/artist", token=first.access_token, body={"artist": artist})
+    taken = api("GET", preview, token=second.access_token, query={"artist": artist})
+    assert taken.json()["claimed_by_another"] is True
+    mine = api("GET", preview, token=first.access_token, query={"artist": artist})
+    assert mine.json()["claimed_by_you"] is True
+
+
+@pytest.mark.parametrize(
+    ("ref", "status", "code"),
+    [("not a link", 400, "artist_ref_invalid"), ("0" * 22, 404, "artist_not_found")],
+)
+def test_artist_preview_explains_a_bad_reference(
+    env: Env, api: Api, signed_in: Any, ref: str, status: int, code: str
+) -> None:
+    _, issued = signed_in()
+    reply = api(
+        "GET", "/api/v1/me/artist/preview", token=issued.access_token, query={"artist": ref}
+    )
+    assert reply.status == status, reply.body
+    assert _error(reply)["code"] == code
+
+
+def test_delete_account_with_a_usage_ledger(env: Env, api: Api, signed_in: Any) -> None:
+    from followswarm.data.models import UsageWindowModel
+    from followswarm.data.repositories.ledger import LEDGER_SK
+
+    member_id, issued = signed_in()
+    ledger = UsageWindowModel(member_id, LEDGER_SK)
+    ledger.save()  # a versioned ledger, as the first follow batch leaves it
+    ledger.save()
+    assert api("DELETE", "/api/v1/me", token=issued.access_token).status == 204
+    assert list(UsageWindowModel.query(member_id)) == []
+
+
+def test_plans_are_public_and_priced_by_configuration(env: Env, api: Api) -> None:
+    reply = api("GET", "/api/v1/plans")
+    assert reply.status == 200, reply.body
+    plans = {p["tier"]: p for p in reply.json()["plans"]}
+    assert list(plans) == ["free", "pro", "premium"]
+    assert plans["free"]["follows_per_month"] == env.settings.monthly_free
+    assert plans["premium"]["follows_per_month"] is None
+    assert plans["free"]["follows_per_hour"] == env.settings.follows_per_hour
+    assert plans["free"]["purchasable"] is True
+
+
+def test_follows_csv_export_is_for_premium_members(env: Env, api: Api, signed_in: Any) -> None:
+    member_id, issued = signed_in()
+    refused = api("GET", "/api/v1/follows/export.csv", token=issued.access_token)
+    assert refused.status == 403
+    assert _error(refused)["code"] == "premium_required"
+
+    member = MemberModel.get(member_id)
+    member.update(actions=[MemberModel.tier.set("premium")])
+    reply = api("GET", "/api/v1/follows/export.csv", token=issued.access_token)
+    assert reply.status == 200, reply.body
+    assert reply.body.strip() == "at,status,artist_id,target_member_id,reason,job_id"

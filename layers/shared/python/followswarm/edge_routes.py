@@ -75,7 +75,8 @@ SECURITY_HEADERS: dict[str, str] = {
     "Referrer-Policy": "strict-origin-when-cross-origin",
 }
 
-_ASSET_PATH = re.compile(r"^/assets/[A-Za-z0-9._/-]+$")
+#: A file under the assets prefix: no query, no odd characters (the CloudFront function embeds it).
+ASSET_PATH = re.compile(r"^/assets/[A-Za-z0-9._/-]+$")
 
 
 def _pattern_matches(pattern: str, path: str) -> bool:
@@ -95,7 +96,7 @@ def edge_target(path: str) -> Literal["api", "site"]:
 def site_object_for(path: str) -> str | None:
     """The site file for a path, or ``None`` when it is no page (then :data:`NOT_FOUND_PAGE`)."""
     if path.startswith(SITE_ASSETS_PREFIX):
-        if not _ASSET_PATH.match(path) or ".." in path:
+        if not ASSET_PATH.match(path) or ".." in path:
             return None
         return path.lstrip("/")
     clean = path.rstrip("/") or "/"

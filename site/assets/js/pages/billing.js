@@ -15,7 +15,7 @@ function renderCurrent(me) {
   $("#portal").hidden = !paid;
   $("#current-note").textContent = paid
     ? "Change plan, update your card or cancel in the subscription portal."
-    : "You're on the free plan. Upgrade for faster pacing.";
+    : "You're on the free plan. Upgrade for more follows each month.";
 }
 
 async function waitForUpgrade(me) {

@@ -14,8 +14,8 @@ from followswarm.settings import Settings, Tier
 #: What each tier adds besides its monthly follows.
 TIER_FEATURES: dict[str, tuple[str, ...]] = {
     "free": (),
-    "pro": ("Ten times the monthly follows",),
-    "premium": ("Unlimited monthly follows", "CSV export of every follow"),
+    "pro": (),
+    "premium": ("CSV export of every follow",),
 }
 
 
