@@ -4,7 +4,8 @@ The routing is ``followswarm.edge_routes``, which the CDK's distribution is gene
 API path patterns (and the runtime's own ``/_local/*``) go to the API Gateway stand-in, every
 other path is a page or an asset of ``site/``, and an unknown path is the site's 404 page with
 status 404. The edge's security headers go on every response, as the response headers policies
-add them in AWS, so the browser tests run the site under the real Content-Security-Policy.
+add them in AWS (the site's strict policy on pages, the API's on the API), so the browser tests
+run the site under the real Content-Security-Policy.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ from werkzeug.exceptions import NotFound
 from werkzeug.utils import send_from_directory
 from werkzeug.wrappers import Request, Response
 
-from followswarm.edge_routes import NOT_FOUND_PAGE, SECURITY_HEADERS, edge_target, site_object_for
+from followswarm.edge_routes import (
+    NOT_FOUND_PAGE,
+    SECURITY_HEADERS,
+    SITE_SECURITY_HEADERS,
+    edge_target,
+    site_object_for,
+)
 
 #: Pages and assets change with every edit in ``make run``; the browser must always revalidate.
 SITE_CACHE_CONTROL = "no-cache"
@@ -65,7 +72,7 @@ class Edge:
 
     @staticmethod
     def _secured(response: Response) -> Response:
-        for name, value in SECURITY_HEADERS.items():
+        for name, value in SITE_SECURITY_HEADERS.items():
             response.headers[name] = value
         return response
 

@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,6 +81,10 @@ class FunctionInvoker:
         self._handlers: dict[str, Handler] = {}
         self._overrides: dict[str, Handler] = {}
         self._lock = threading.Lock()
+        # One warm execution environment per function: Lambda hands an environment one event
+        # at a time, and handlers rely on it (Powertools' resolver keeps the current event on
+        # its module-level app), so concurrent requests (a browser's parallel fetches) queue.
+        self._environments: dict[str, threading.Lock] = defaultdict(threading.Lock)
         self.invocations: Counter[str] = Counter()
         self.history: list[Invocation] = []
 
@@ -128,12 +132,17 @@ class FunctionInvoker:
         with self._lock:
             self.invocations[function] += 1
         try:
-            result = handler(event, context)
+            with self._environment(function):
+                result = handler(event, context)
         except Exception as error:
             self._record(Invocation(function, context.aws_request_id, False, repr(error)))
             raise
         self._record(Invocation(function, context.aws_request_id, True))
         return result
+
+    def _environment(self, function: str) -> threading.Lock:
+        with self._lock:
+            return self._environments[function]
 
     def _record(self, invocation: Invocation) -> None:
         with self._lock:

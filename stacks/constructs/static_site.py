@@ -25,9 +25,11 @@ from constructs import Construct
 from followswarm.edge_routes import (
     ASSET_PATH,  # the one spelling of "a safe asset path"; embedded, not copied
     NOT_FOUND_PAGE,
+    SITE_ALIASES,
     SITE_ASSETS_PREFIX,
     SITE_DIR,
     SITE_PAGES,
+    SITE_SECURITY_HEADERS,
 )
 from stacks.config import StageConfig
 from stacks.constructs.function import retention
@@ -51,7 +53,7 @@ SITE_CACHE_CONTROL = "public, max-age=0, must-revalidate, s-maxage=86400"
 def site_object_js() -> str:
     """JavaScript (cloudfront-js-2.0) of ``edge_routes.site_object_for`` plus its fallback:
     ``siteObject(uri)`` answers the object key as a URI, the not-found page for no page."""
-    pages = {path: f"/{file}" for path, file in SITE_PAGES.items()}
+    pages = {path: f"/{file}" for path, file in {**SITE_ALIASES, **SITE_PAGES}.items()}
     return "\n".join(
         [
             f"var PAGES = {json.dumps(pages, sort_keys=True)};",
@@ -167,14 +169,14 @@ class StaticSite(Construct):
             runtime=cloudfront.FunctionRuntime.JS_2_0,
             code=cloudfront.FunctionCode.from_inline(viewer_response_js()),
         )
-        # The same security headers as the API (edge_routes.SECURITY_HEADERS); no CORS: the
+        # The site's own strict policy (edge_routes.SITE_SECURITY_HEADERS); no CORS: the
         # pages are only ever loaded by the browser from this same origin.
         self.headers = cloudfront.ResponseHeadersPolicy(
             self,
             "ResponseHeaders",
             response_headers_policy_name=f"{stage.prefix}-site-headers",
             comment="Security headers for the Follow-Swarm dashboard",
-            security_headers_behavior=security_headers_behavior(),
+            security_headers_behavior=security_headers_behavior(SITE_SECURITY_HEADERS),
         )
         # Only s3:GetObject for this distribution (OAC, condition on its ARN). A missing
         # /assets/ file then answers S3's 403, not 404; s3:ListBucket would turn that into

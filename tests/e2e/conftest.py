@@ -59,8 +59,8 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 
 @pytest.fixture
-def problems() -> PageProblems:
-    return PageProblems()
+def problems(rt: LocalRuntime) -> PageProblems:
+    return PageProblems(origin=rt.api_url)
 
 
 @pytest.fixture

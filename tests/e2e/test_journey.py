@@ -105,7 +105,11 @@ def test_artist_journey_from_connect_to_delete(page: Page, rt: LocalRuntime) -> 
     expect(page.locator("#followers-figure")).to_contain_text("3 of 3 members")
     expect(page.locator("#following-figure")).to_contain_text("3 of 3 members")
     expect(page.locator("#eta-figure")).to_have_text("All done")
-    expect(page.locator("#chart svg rect.bar")).to_have_count(1)
+    # Seven days back and today, quiet days included; the follows all landed today.
+    expect(page.locator("#chart svg rect.bar")).to_have_count(8)
+    expect(page.locator("#chart svg[role='img']")).to_have_attribute(
+        "aria-label", "Follows per day: 3 follows in 8 days, at most 3 in a day"
+    )
     expect(page.locator("[data-window='day']")).to_contain_text("3 of 500")
     assert accessibility_violations(page) == []
     follows = requests.get(f"{rt.spotify_url}/_fake/follows", timeout=10).json()
@@ -117,6 +121,7 @@ def test_artist_journey_from_connect_to_delete(page: Page, rt: LocalRuntime) -> 
     expect(page.locator("#history-rows tr")).to_have_count(3)
     page.get_by_label("Show").select_option("failed")
     expect(page.locator("#history-empty")).to_be_visible()
+    expect(page.locator("#history-rows tr")).to_have_count(0)
 
     # --- upgrade through Stripe Checkout (the stand-in's hosted page) --------------------------
     page.get_by_role("link", name="Plan & billing").click()
@@ -150,7 +155,7 @@ def test_artist_journey_from_connect_to_delete(page: Page, rt: LocalRuntime) -> 
     data = json.loads(Path(exported.value.path()).read_text())
     assert data["member"]["artist_id"] == artist_id
     with page.expect_download() as csv_download:
-        page.get_by_role("link", name="Download follows as CSV").click()
+        page.get_by_role("button", name="Download follows as CSV").click()
     rows = Path(csv_download.value.path()).read_text().strip().splitlines()
     assert rows[0].startswith("at,status,artist_id")
     assert len(rows) == 4

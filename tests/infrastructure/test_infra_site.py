@@ -22,6 +22,7 @@ from followswarm.edge_routes import (
     API_PATH_PATTERNS,
     CONTENT_SECURITY_POLICY,
     NOT_FOUND_PAGE,
+    SITE_CONTENT_SECURITY_POLICY,
     SITE_DIR,
     SITE_PAGES,
     edge_target,
@@ -233,11 +234,15 @@ def test_site_headers_are_the_edge_security_headers_without_cors(
     synthesized: Any, stage_name: str
 ) -> None:
     stage = synthesized.stages[stage_name]
-    for suffix in ("-site-headers", "-api-headers"):
+    policies = {
+        "-site-headers": SITE_CONTENT_SECURITY_POLICY,
+        "-api-headers": CONTENT_SECURITY_POLICY,
+    }
+    for suffix, csp in policies.items():
         _, config = _headers_policy(stage, suffix)
         security = config["SecurityHeadersConfig"]
         assert security["ContentSecurityPolicy"] == {
-            "ContentSecurityPolicy": CONTENT_SECURITY_POLICY,
+            "ContentSecurityPolicy": csp,
             "Override": True,
         }
         assert security["StrictTransportSecurity"] == {

@@ -11,6 +11,7 @@ from followswarm.edge_routes import (
     SECURITY_HEADERS,
     SITE_ASSETS_PREFIX,
     SITE_PAGES,
+    SITE_SECURITY_HEADERS,
     edge_target,
     site_object_for,
 )
@@ -102,3 +103,14 @@ def test_security_headers_include_the_csp() -> None:
     csp = SECURITY_HEADERS["Content-Security-Policy"]
     assert "default-src 'self'" in csp
     assert "frame-ancestors 'none'" in csp
+
+
+def test_the_site_policy_allows_no_inline_code_or_third_party_scripts() -> None:
+    csp = SITE_SECURITY_HEADERS["Content-Security-Policy"]
+    directives = dict(d.split(" ", 1) for d in csp.split("; "))
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"
+    assert "unsafe" not in csp
+    assert {k: v for k, v in SITE_SECURITY_HEADERS.items() if k != "Content-Security-Policy"} == {
+        k: v for k, v in SECURITY_HEADERS.items() if k != "Content-Security-Policy"
+    }

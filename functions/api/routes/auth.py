@@ -51,6 +51,13 @@ def _wants_json() -> bool:
     return "application/json" in accept
 
 
+def _is_browser_navigation() -> bool:
+    """A person's browser following Spotify's redirect (it asks for HTML); API clients get
+    the JSON error shape instead."""
+    accept = router.current_event.headers.get("accept") or ""
+    return "text/html" in accept and not _wants_json()
+
+
 def _token_reply(issued: IssuedSession, *, with_tokens: bool) -> dict[str, Any]:
     reply = TokenReply(csrf_token=issued.csrf_token, expires_in=issued.expires_in)
     if with_tokens:
@@ -96,7 +103,12 @@ def callback(
     if error:
         oauth.cancel_sign_in(state, nonce)
         return _cancelled_page(error)
-    issued = oauth.complete_sign_in(code, state, nonce)
+    try:
+        issued = oauth.complete_sign_in(code, state, nonce)
+    except SwarmError as exc:
+        if not _is_browser_navigation():
+            raise
+        return _sign_in_failed_page(exc)
     cookies = [*session_cookies(issued), oauth_cookie("", 0)]
     if _wants_json():
         return Response(
@@ -110,6 +122,31 @@ def callback(
         headers={"Location": get_settings().dashboard_url, "Cache-Control": "no-store"},
         cookies=cookies,
     )
+
+
+#: What a person reads when the sign-in can't complete (the API's code stays in the page).
+_SIGN_IN_FAILURES = {
+    "account_suspended": "Your Follow-Swarm account is suspended.",
+    "rate_limited": "Too many sign-in attempts from here. Wait a minute, then try again.",
+}
+_SIGN_IN_RETRY = "This sign-in took too long, was already used or was started elsewhere."
+
+
+def _sign_in_failed_page(exc: SwarmError) -> Response[str]:
+    reason = _SIGN_IN_FAILURES.get(exc.code) or (
+        _SIGN_IN_RETRY if exc.code.startswith(("state_", "code_")) else exc.message
+    )
+    body = (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<title>Sign-in failed · Follow-Swarm</title>"
+        "<link rel='stylesheet' href='/assets/css/site.css'></head>"
+        f"<body><main id='main' data-error-code='{html.escape(exc.code)}'>"
+        f"<h1>Sign-in didn't complete</h1><p>{html.escape(reason)}</p>"
+        "<p><a class='button' href='/auth/spotify'>Try again</a> <a href='/'>Home</a></p>"
+        "</main></body></html>"
+    )
+    return Response(exc.status, content_types.TEXT_HTML, body, cookies=[oauth_cookie("", 0)])
 
 
 def _cancelled_page(error: str) -> Response[str]:

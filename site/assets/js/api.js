@@ -14,13 +14,18 @@ const SAFE_METHODS = new Set(["GET", "HEAD"]);
 // 401 codes a refresh can cure: the access token (or its cookie) expired, the session didn't.
 const REFRESHABLE = new Set(["token_expired", "unauthenticated"]);
 
-/** An API failure: HTTP status plus the API's machine-readable code and its message. */
+/**
+ * An API failure: HTTP status, the API's machine-readable code and, when the API wrote one,
+ * its own message (``apiMessage``; empty for a proxy's or gateway's reply, whose text is
+ * not meant for people).
+ */
 export class ApiError extends Error {
-  constructor(status, code, message, { retryAfter = null, details = null } = {}) {
-    super(message || code);
+  constructor(status, code, apiMessage, { retryAfter = null, details = null } = {}) {
+    super(`${status} ${code}`);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
+    this.apiMessage = apiMessage || "";
     this.retryAfter = retryAfter;
     this.details = details;
   }
@@ -80,16 +85,27 @@ async function errorFrom(response) {
 
 let refreshing = null;
 
-/** Rotates the session once, however many requests found it expired at the same moment. */
-function refreshSession() {
+/**
+ * Rotates the session once, however many requests (or tabs) found it expired at the same
+ * moment: presenting a rotated refresh token twice counts as theft and revokes the session,
+ * so tabs take turns (Web Locks) and a tab first retries with what another tab just rotated.
+ */
+function refreshSession(retry) {
   if (!refreshing) {
-    refreshing = send("POST", "/auth/refresh")
-      .then((response) => response.ok)
-      .finally(() => {
-        refreshing = null;
-      });
+    const rotate = async () => {
+      const again = await retry();
+      if (again.status !== 401) return again;
+      const rotated = await send("POST", "/auth/refresh");
+      return rotated.ok ? retry() : again;
+    };
+    const locked = navigator.locks ? navigator.locks.request("followswarm-session-refresh", rotate) : rotate();
+    refreshing = locked.finally(() => {
+      refreshing = null;
+    });
+    return refreshing;
   }
-  return refreshing;
+  // Another request of this tab is rotating already: wait for it, then retry this one.
+  return refreshing.then(() => retry());
 }
 
 async function request(method, path, { body, query, raw = false } = {}) {
@@ -97,8 +113,8 @@ async function request(method, path, { body, query, raw = false } = {}) {
   let response = await send(method, url, body);
   if (response.status === 401) {
     const error = await errorFrom(response.clone());
-    if (REFRESHABLE.has(error.code) && readCookie(CSRF_COOKIE) && (await refreshSession())) {
-      response = await send(method, url, body);
+    if (REFRESHABLE.has(error.code) && readCookie(CSRF_COOKIE)) {
+      response = await refreshSession(() => send(method, url, body));
     }
   }
   if (!response.ok) throw await errorFrom(response);

@@ -2,11 +2,13 @@
 //
 //   renderBarChart(container, [{ date: "2026-05-28", follows: 12 }], { title: "Follows per day" });
 
-import { el } from "./layout.js";
+import { el } from "./dom.js";
 import { formatDay, formatNumber } from "./format.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const WIDTH = 640;
+// Drawn at the container's own width (within bounds), so its 12 px labels stay 12 px.
+const MIN_WIDTH = 300;
+const MAX_WIDTH = 900;
 const HEIGHT = 200;
 const PAD = { top: 12, right: 8, bottom: 28, left: 36 };
 
@@ -18,26 +20,27 @@ function svg(tag, attributes = {}, text = null) {
 }
 
 export function renderBarChart(container, series, { title }) {
-  if (!series.length) {
+  if (!series.some((point) => point.follows > 0)) {
     container.replaceChildren(el("p", { class: "muted" }, "No follows in this period yet."));
     return;
   }
+  const width = Math.round(Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, container.clientWidth || 640)));
   const max = Math.max(1, ...series.map((point) => point.follows));
-  const innerW = WIDTH - PAD.left - PAD.right;
+  const innerW = width - PAD.left - PAD.right;
   const innerH = HEIGHT - PAD.top - PAD.bottom;
   const slot = innerW / series.length;
   const barW = Math.max(2, Math.min(48, slot * 0.7));
   const total = series.reduce((sum, point) => sum + point.follows, 0);
 
   const chart = svg("svg", {
-    viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
+    viewBox: `0 0 ${width} ${HEIGHT}`,
     role: "img",
-    "aria-label": `${title}: ${formatNumber(total)} follows over ${series.length} day(s), at most ${formatNumber(max)} in a day`,
+    "aria-label": `${title}: ${formatNumber(total)} follows in ${series.length} ${series.length === 1 ? "day" : "days"}, at most ${formatNumber(max)} in a day`,
   });
-  chart.append(svg("line", { class: "axis", x1: PAD.left, y1: PAD.top + innerH, x2: WIDTH - PAD.right, y2: PAD.top + innerH }));
+  chart.append(svg("line", { class: "axis", x1: PAD.left, y1: PAD.top + innerH, x2: width - PAD.right, y2: PAD.top + innerH }));
   chart.append(svg("text", { x: PAD.left - 6, y: PAD.top + 4, "text-anchor": "end" }, formatNumber(max)));
   chart.append(svg("text", { x: PAD.left - 6, y: PAD.top + innerH, "text-anchor": "end" }, "0"));
-  const labelEvery = Math.ceil(series.length / 8);
+  const labelEvery = Math.ceil(series.length / Math.max(2, Math.floor(width / 70)));
   series.forEach((point, index) => {
     const height = (point.follows / max) * innerH;
     const x = PAD.left + index * slot + (slot - barW) / 2;

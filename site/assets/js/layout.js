@@ -1,10 +1,13 @@
 // What every page shares: the navigation, the sign-in gate, the status message and busy buttons.
 //
-//   import { startPage, runAction } from "../layout.js";
-//   const { me } = await startPage({ page: "dashboard" });
-//   button.addEventListener("click", () => runAction(button, () => api.post("/api/v1/follows/pause")));
+//   import { page, runAction, startPage } from "../layout.js";
+//   page(async () => {
+//     const { me } = await startPage({ page: "dashboard" });
+//     button.addEventListener("click", () => runAction(button, () => api.post("/api/v1/follows/pause")));
+//   });
 
 import { api, ApiError, signOut } from "./api.js";
+import { $, el } from "./dom.js";
 import { describeError } from "./messages.js";
 
 const MEMBER_LINKS = [
@@ -15,40 +18,18 @@ const MEMBER_LINKS = [
 ];
 const ADMIN_LINK = { page: "admin", href: "/admin", label: "Admin" };
 const SIGN_IN_PATH = "/auth/spotify";
+// Where a visitor was going when they had to sign in; sign-in always lands on /dashboard.
+const RETURN_KEY = "followswarm.returnTo";
+const RETURNABLE = /^\/(dashboard|onboarding|admin)(\/[a-z-]*)*\/?(\?[^#]*)?$/;
 
-/** Creates an element: el("a", { href: "/" }, "Home"). Text is always set as text, never HTML. */
-export function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key === "dataset") Object.assign(node.dataset, value);
-    else if (key.startsWith("on") && typeof value === "function") node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
-
-export function $(selector, root = document) {
-  const node = root.querySelector(selector);
-  if (!node) throw new Error(`missing element ${selector}`);
-  return node;
-}
-
-function noticeBox() {
-  return document.getElementById("notice");
-}
+/** Raised by startPage on an admin page for a member who isn't one (the page says so). */
+export class NotAdminError extends Error {}
 
 /** Shows a message in the page's live region (kind: info | success | error). */
 export function showNotice(text, kind = "info") {
-  const box = noticeBox();
+  const box = document.getElementById("notice");
   if (!box) return;
   box.className = `notice ${kind}`;
-  box.setAttribute("role", kind === "error" ? "alert" : "status");
   box.replaceChildren(el("p", {}, text));
 }
 
@@ -58,17 +39,23 @@ export function showError(error) {
 }
 
 export function clearNotice() {
-  const box = noticeBox();
+  const box = document.getElementById("notice");
   if (box) {
     box.className = "notice";
     box.replaceChildren();
   }
 }
 
-/** Runs an action from a button: disabled while it runs, its error shown in words. */
-export async function runAction(button, action, { success } = {}) {
-  button.disabled = true;
-  button.setAttribute("aria-busy", "true");
+/**
+ * Runs an action from a control: a button is disabled while it runs (and keeps the keyboard
+ * focus it had), the error is shown in words, a lost session goes to sign-in. Resolves with
+ * the action's result, or undefined when it failed.
+ */
+export async function runAction(control, action, { success } = {}) {
+  const isButton = control instanceof HTMLButtonElement;
+  const hadFocus = document.activeElement === control;
+  if (isButton) control.disabled = true;
+  control.setAttribute("aria-busy", "true");
   try {
     const result = await action();
     if (success) showNotice(typeof success === "function" ? success(result) : success, "success");
@@ -78,14 +65,29 @@ export async function runAction(button, action, { success } = {}) {
     showError(error);
     return undefined;
   } finally {
-    button.disabled = false;
-    button.removeAttribute("aria-busy");
+    if (isButton) control.disabled = false;
+    control.removeAttribute("aria-busy");
+    // A disabled control drops the focus to <body>; give it back if it is still shown.
+    if (hadFocus && control.isConnected && !control.hidden) control.focus();
   }
 }
 
 function goToSignIn() {
+  const here = window.location.pathname + window.location.search;
+  if (RETURNABLE.test(here)) sessionStorage.setItem(RETURN_KEY, here);
   window.location.assign("/?signin=required");
   return new Promise(() => {}); // the page is going away
+}
+
+/** After signing in (which lands on /dashboard), goes back to where the visitor was going. */
+function resumeAfterSignIn() {
+  const target = sessionStorage.getItem(RETURN_KEY);
+  sessionStorage.removeItem(RETURN_KEY);
+  if (!target || !RETURNABLE.test(target)) return false;
+  const here = window.location.pathname + window.location.search;
+  if (target === here) return false;
+  window.location.replace(target);
+  return true;
 }
 
 function renderNav(me, current) {
@@ -108,6 +110,7 @@ function renderNav(me, current) {
   );
   items.push(el("li", { class: "nav-signout" }, signOutButton));
   nav.replaceChildren(el("ul", {}, items));
+  nav.hidden = false;
 }
 
 function reauthBanner(me) {
@@ -115,7 +118,7 @@ function reauthBanner(me) {
   const main = document.querySelector("main");
   const banner = el(
     "div",
-    { class: "notice info", role: "status" },
+    { class: "notice info" },
     el("p", {}, "Spotify no longer accepts our access to your account, so your follows are paused. "),
     el("a", { class: "button", href: SIGN_IN_PATH }, "Reconnect Spotify"),
   );
@@ -127,36 +130,39 @@ function reauthBanner(me) {
  * draws the navigation and, for admin pages, checks the role.
  */
 export async function startPage({ page, admin = false }) {
+  if (page === "dashboard" && resumeAfterSignIn()) await new Promise(() => {});
   let me;
   try {
     me = await api.get("/api/v1/me");
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) await goToSignIn();
-    showError(error);
     throw error;
   }
   renderNav(me, admin ? "admin" : page);
   reauthBanner(me);
   if (admin && me.role !== "admin") {
-    const main = $("main");
-    main.replaceChildren(
+    $("main").replaceChildren(
       el("h1", {}, "Admin only"),
-      el("p", {}, "These pages are for Follow-Swarm operators. "),
+      el("p", {}, "These pages are for Follow-Swarm operators."),
       el("p", {}, el("a", { href: "/dashboard" }, "Back to your dashboard")),
     );
-    throw new Error("not an admin");
+    throw new NotAdminError("not an admin");
   }
   return { me };
 }
 
-/** Runs a page's main function, showing any error that escapes it. */
+/** Runs a page's main function, showing any error that escapes it in words. */
 export function page(main) {
   const run = async () => {
     try {
       await main();
     } catch (error) {
-      if (error instanceof Error && error.message === "not an admin") return;
-      if (!document.querySelector("#notice.error")) showError(error);
+      if (error instanceof NotAdminError) return;
+      if (error instanceof ApiError && error.status === 401) {
+        await goToSignIn();
+        return;
+      }
+      showError(error);
     } finally {
       document.body.dataset.ready = "true";
     }

@@ -1,5 +1,5 @@
-// API error codes in words a person understands. The API's own message is the fallback, then
-// a sentence chosen by the HTTP status, so no raw code ever reaches the screen.
+// API error codes in words a person understands. The API's own message (written for people)
+// is the fallback, then a sentence chosen by the HTTP status: a code is never shown.
 
 const BY_CODE = {
   network_error: "We couldn't reach Follow-Swarm. Check your connection and try again.",
@@ -45,6 +45,13 @@ const BY_CODE = {
   validation_error: "Some of the details aren't valid. Check them and try again.",
   method_not_allowed: "That action isn't possible here.",
   not_found: "We couldn't find what you asked for.",
+  state_missing: "Your sign-in took too long or was started elsewhere. Please try again.",
+  state_unknown: "Your sign-in took too long or was started elsewhere. Please try again.",
+  state_expired: "Your sign-in took too long. Please try again.",
+  state_reused: "This sign-in link was already used. Please try again.",
+  state_foreign: "This sign-in was started in another browser. Please try again here.",
+  code_missing: "Spotify didn't complete the sign-in. Please try again.",
+  code_invalid: "Spotify didn't complete the sign-in. Please try again.",
   internal_error: "Something went wrong on our side. Please try again.",
 };
 
@@ -63,7 +70,7 @@ const BY_STATUS = {
 export function describeError(error) {
   if (!error) return BY_CODE.internal_error;
   let text = BY_CODE[error.code];
-  if (!text && error.message && error.status && error.status < 500) text = error.message;
+  if (!text && error.apiMessage && error.status && error.status < 500) text = error.apiMessage;
   if (!text) text = BY_STATUS[error.status] || BY_CODE.internal_error;
   if (error.status === 429 && error.retryAfter) {
     text = `${text} (Try again in ${error.retryAfter} s.)`;

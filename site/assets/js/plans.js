@@ -1,6 +1,6 @@
 // A plan as a card (landing and billing pages).
 import { formatNumber, TIER_NAMES } from "./format.js";
-import { el } from "./layout.js";
+import { el } from "./dom.js";
 
 /** @param plan one entry of GET /api/v1/plans */
 export function planCard(plan, { current = null, action = null } = {}) {

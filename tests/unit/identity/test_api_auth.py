@@ -195,6 +195,23 @@ def test_callback_state_failures(env: Env, api: Api, case: str, code: str) -> No
     assert _error(reply)["code"] == code
 
 
+def test_a_failed_callback_in_a_browser_is_a_page_with_the_reason(env: Env, api: Api) -> None:
+    start = api("GET", "/auth/spotify")
+    back = env.authorize(start.headers["location"], env.new_spotify_user())
+    back["state"] = "forged-state"
+    reply = api(
+        "GET",
+        "/auth/callback",
+        query=back,
+        cookies={"fs_oauth": start.cookie("fs_oauth") or ""},
+        headers={"accept": "text/html,application/xhtml+xml,*/*;q=0.8"},
+    )
+    assert reply.status == 400
+    assert reply.headers["content-type"].startswith("text/html")
+    assert "Sign-in didn't complete" in reply.body
+    assert "data-error-code='state_unknown'" in reply.body
+
+
 def test_sign_in_is_rate_limited_with_retry_after(env: Env, api: Api) -> None:
     for _ in range(3):
         assert api("GET", "/auth/spotify", ip="10.1.1.1").status == 302

@@ -40,6 +40,11 @@ SITE_PAGES: dict[str, str] = {
     "/admin/audit": "admin-audit.html",
 }
 
+#: Fixed paths browsers ask for on their own -> site files.
+SITE_ALIASES: dict[str, str] = {
+    "/favicon.ico": "assets/img/icon.svg",
+}
+
 #: CloudFront path patterns that go to the HTTP API; every other path is the site.
 API_PATH_PATTERNS: tuple[str, ...] = (
     "/api/*",
@@ -52,8 +57,8 @@ API_PATH_PATTERNS: tuple[str, ...] = (
     "/docs",
 )
 
-#: Security headers of every response at the edge. The site loads only its own scripts and
-#: styles; Swagger UI at /docs loads its assets from jsDelivr; artist images come from Spotify.
+#: Security headers of the API's responses. Swagger UI at /docs loads its assets from jsDelivr
+#: and inlines styles, so the API's policy allows those; the site's is stricter (below).
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -73,6 +78,25 @@ SECURITY_HEADERS: dict[str, str] = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+#: The site's own policy: its scripts and stylesheet only (no inline code or styles, no CDN),
+#: artist pictures from Spotify's image hosts, API calls to its own origin.
+SITE_CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: https://*.scdn.co",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "object-src 'none'",
+    ]
+)
+SITE_SECURITY_HEADERS: dict[str, str] = {
+    **SECURITY_HEADERS,
+    "Content-Security-Policy": SITE_CONTENT_SECURITY_POLICY,
 }
 
 #: A file under the assets prefix: no query, no odd characters (the CloudFront function embeds it).
@@ -100,4 +124,4 @@ def site_object_for(path: str) -> str | None:
             return None
         return path.lstrip("/")
     clean = path.rstrip("/") or "/"
-    return SITE_PAGES.get(clean)
+    return SITE_PAGES.get(clean) or SITE_ALIASES.get(clean)

@@ -1,7 +1,8 @@
 // Admin: the audit log of one UTC day.
 import { api } from "../api.js";
 import { formatDateTime } from "../format.js";
-import { $, el, page, runAction, startPage } from "../layout.js";
+import { $, el } from "../dom.js";
+import { page, runAction, startPage } from "../layout.js";
 import { markAdminNav } from "./admin-common.js";
 
 function row(entry) {

@@ -1,25 +1,50 @@
 // Admin: search members; suspend, reinstate, change role, approve artist claims.
 import { api } from "../api.js";
 import { TIER_NAMES } from "../format.js";
-import { $, el, page, runAction, startPage } from "../layout.js";
+import { $, el } from "../dom.js";
+import { page, runAction, startPage } from "../layout.js";
 import { markAdminNav } from "./admin-common.js";
 
 let cursor = null;
 
+/** The PATCH reply is the member's profile; the list shows flat rows (admin.list_members). */
+function rowFromProfile(profile) {
+  return {
+    id: profile.id,
+    display_name: profile.display_name,
+    spotify_user_id: profile.spotify_user_id,
+    role: profile.role,
+    account_status: profile.account_status,
+    tier: profile.tier,
+    roster_status: profile.roster_status,
+    artist_id: profile.artist.id,
+    artist_name: profile.artist.name,
+    artist_claim_status: profile.artist.claim_status,
+  };
+}
+
 function actionButton(label, member, patch, { danger = false } = {}) {
-  const button = el("button", { type: "button", class: danger ? "danger" : "secondary", "data-member": member.id }, label);
+  const who = member.display_name || member.spotify_user_id || member.id;
+  const button = el(
+    "button",
+    { type: "button", class: danger ? "danger" : "secondary", "aria-label": `${label}: ${who}` },
+    label,
+  );
   button.addEventListener("click", async () => {
     const updated = await runAction(button, () => api.patch(`/api/v1/admin/members/${encodeURIComponent(member.id)}`, patch), {
-      success: `${member.display_name || member.id}: updated.`,
+      success: `${who}: updated.`,
     });
-    if (updated) button.closest("tr").replaceWith(row({ ...member, ...updated, id: member.id }));
+    if (!updated) return;
+    const fresh = row(rowFromProfile(updated));
+    button.closest("tr").replaceWith(fresh);
+    fresh.querySelector("button")?.focus(); // the clicked button is gone; stay in the row
   });
   return button;
 }
 
 function row(member) {
-  const artist = member.artist_name || member.artist?.name || member.artist_id || member.artist?.id || "—";
-  const claim = member.artist_claim_status || member.artist?.claim_status;
+  const artist = member.artist_name || member.artist_id || "—";
+  const claim = member.artist_claim_status;
   const status = member.account_status;
   const actions = [
     status === "suspended"

@@ -1,7 +1,8 @@
 // Admin: queue depths, dead letters and Spotify budget use; pause, resume, redrive.
 import { api } from "../api.js";
 import { formatDateTime, formatNumber } from "../format.js";
-import { $, el, page, runAction, startPage } from "../layout.js";
+import { $, el } from "../dom.js";
+import { page, runAction, startPage } from "../layout.js";
 import { markAdminNav } from "./admin-common.js";
 
 function depthCard(title, depths) {
@@ -29,7 +30,12 @@ function render(view) {
       el(
         "dl",
         { class: "facts" },
-        Object.entries(budget).flatMap(([key, value]) => [el("dt", {}, key.replaceAll("_", " ")), el("dd", {}, String(value))]),
+        el("dt", {}, "Calls in this window"),
+        el("dd", {}, `${formatNumber(budget.used)} of ${formatNumber(budget.limit)}`),
+        el("dt", {}, "Share used"),
+        el("dd", {}, `${Math.round(100 * Number(budget.share || 0))} %`),
+        el("dt", {}, "Window"),
+        el("dd", {}, `${formatNumber(budget.window_seconds)} s`),
       ),
     ),
   );
@@ -51,18 +57,27 @@ page(async () => {
   await startPage({ page: "admin", admin: true });
   markAdminNav("queue");
   await load();
-  $("#pause-form").addEventListener("submit", async (event) => {
+  // Each control reloads inside runAction, so a failed reload is shown too.
+  const reloadAfter = (call) => async () => {
+    const result = await call();
+    await load();
+    return result;
+  };
+  $("#pause-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const reason = $("#pause-reason").value.trim() || null;
-    if (await runAction($("#swarm-pause"), () => api.post("/api/v1/admin/queue/pause", { reason }), { success: "Every follow is paused." })) await load();
-  });
-  $("#swarm-resume").addEventListener("click", async () => {
-    if (await runAction($("#swarm-resume"), () => api.post("/api/v1/admin/queue/resume"), { success: "Follows resumed." })) await load();
-  });
-  $("#redrive").addEventListener("click", async () => {
-    const result = await runAction($("#redrive"), () => api.post("/api/v1/admin/dlq/redrive"), {
-      success: (moved) => `${formatNumber(moved.moved)} dead-lettered job(s) moved back onto the queue.`,
+    runAction($("#swarm-pause"), reloadAfter(() => api.post("/api/v1/admin/queue/pause", { reason })), {
+      success: "Every follow is paused.",
     });
-    if (result) await load();
   });
+  $("#swarm-resume").addEventListener("click", () =>
+    runAction($("#swarm-resume"), reloadAfter(() => api.post("/api/v1/admin/queue/resume")), {
+      success: "Follows resumed.",
+    }),
+  );
+  $("#redrive").addEventListener("click", () =>
+    runAction($("#redrive"), reloadAfter(() => api.post("/api/v1/admin/dlq/redrive")), {
+      success: (moved) => `${formatNumber(moved.moved)} dead-lettered job(s) moved back onto the queue.`,
+    }),
+  );
 });

@@ -1,7 +1,8 @@
 // Admin: platform statistics (live roster counts and the latest daily rollup).
 import { api } from "../api.js";
 import { formatNumber } from "../format.js";
-import { $, el, page, startPage } from "../layout.js";
+import { $, el } from "../dom.js";
+import { page, startPage } from "../layout.js";
 import { markAdminNav } from "./admin-common.js";
 
 function figure(title, value) {
@@ -14,7 +15,8 @@ page(async () => {
   const stats = await api.get("/api/v1/admin/stats");
   $("#stats").replaceChildren(
     figure("Active members", stats.roster.active_members),
-    figure("Joins ever", stats.roster.joins),
+    // The join sequence also advances when a member resumes or is reinstated.
+    figure("Roster entries (joins and returns)", stats.roster.joins),
   );
   const rollup = stats.latest_rollup;
   if (!rollup) {

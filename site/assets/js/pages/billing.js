@@ -1,13 +1,22 @@
 // Plan & billing: the plans, upgrading through Stripe Checkout, managing through the portal.
 import { api } from "../api.js";
 import { TIER_NAMES } from "../format.js";
-import { $, el, page, runAction, showNotice, startPage } from "../layout.js";
+import { $, el, safeExternalUrl } from "../dom.js";
+import { page, runAction, showNotice, startPage } from "../layout.js";
 import { planCard } from "../plans.js";
 
 const TIER_ORDER = ["free", "pro", "premium"];
 // Stripe's webhook usually lands before the browser returns; give it a few seconds if not.
 const CONFIRM_ATTEMPTS = 5;
 const CONFIRM_DELAY_MS = 1000;
+
+/** Follows a Checkout or portal session's URL (only an https page, or a loopback stand-in). */
+function goTo(session) {
+  if (!session) return;
+  const url = safeExternalUrl(session.url);
+  if (url) window.location.assign(url);
+  else showNotice("The payment page couldn't be opened. Please try again later.", "error");
+}
 
 function renderCurrent(me) {
   $("#current-tier").textContent = TIER_NAMES[me.tier] || me.tier;
@@ -54,7 +63,7 @@ page(async () => {
           const session = await runAction(button, () =>
             path ? api.post(path, { tier: plan.tier }) : api.get("/api/v1/billing/portal"),
           );
-          if (session?.url) window.location.assign(session.url);
+          goTo(session);
         });
         action = el("div", { class: "actions" }, button);
       }
@@ -63,7 +72,6 @@ page(async () => {
   );
 
   $("#portal").addEventListener("click", async () => {
-    const session = await runAction($("#portal"), () => api.get("/api/v1/billing/portal"));
-    if (session?.url) window.location.assign(session.url);
+    goTo(await runAction($("#portal"), () => api.get("/api/v1/billing/portal")));
   });
 });

@@ -2,12 +2,13 @@
 import { api } from "../api.js";
 import { renderBarChart } from "../chart.js";
 import { formatDateTime, formatDuration, formatNumber, percent, TIER_NAMES } from "../format.js";
-import { $, confirmDialog, el, page, runAction, showNotice, startPage } from "../layout.js";
+import { $, el } from "../dom.js";
+import { confirmDialog, page, runAction, showNotice, startPage } from "../layout.js";
 
 const BLOCKED = {
   needs_reauth: "Spotify no longer accepts our access to your account, so nothing moves until you reconnect.",
   suspended: "Your account is suspended, so no follows go out or come in.",
-  paused: "Your follows are paused. Members keep following you; your account follows nobody until you resume.",
+  paused: "Your follows are paused: your account follows nobody and members don't follow you until you resume.",
   reciprocity:
     "You've unfollowed too many members, so members have stopped following you. Follow them again and it resumes by itself.",
   not_on_roster: "You're not on the roster. Join to start following and being followed.",
@@ -67,15 +68,17 @@ function renderProgress(progress) {
 
 function renderControls(progress) {
   const joined = progress.roster.status === "joined";
+  // Resuming needs working Spotify access: the banner's "Reconnect Spotify" comes first.
+  const reauth = progress.blocked_reason === "needs_reauth";
   $("#pause").hidden = !joined || progress.paused;
-  $("#resume").hidden = !joined || !progress.paused;
+  $("#resume").hidden = !joined || !progress.paused || reauth;
   $("#leave").hidden = !joined;
   $("#rejoin").hidden = joined;
-  $("#controls-note").textContent = joined
-    ? progress.paused
-      ? "Paused. Resume whenever you like."
-      : "Pause stops your account's follows; leaving also stops members following you."
-    : "You're not on the roster.";
+  let note = "You're not on the roster.";
+  if (joined && reauth) note = "Reconnect Spotify to resume.";
+  else if (joined && progress.paused) note = "Paused. Resume whenever you like.";
+  else if (joined) note = "Pausing stops follows both ways until you resume; leaving takes your artist off the roster.";
+  $("#controls-note").textContent = note;
 }
 
 function renderLimits(limits) {
@@ -103,6 +106,9 @@ function renderLimits(limits) {
           "aria-valuemin": "0",
           "aria-valuemax": unlimited ? null : String(window.limit),
           "aria-valuenow": String(window.used),
+          "aria-valuetext": unlimited
+            ? `${formatNumber(window.used)} used, no limit`
+            : `${formatNumber(window.used)} of ${formatNumber(window.limit)}`,
         },
         fill,
       ),
@@ -147,33 +153,37 @@ page(async () => {
     window.location.replace("/onboarding");
     return;
   }
+  const progress = await load();
   if (new URLSearchParams(window.location.search).get("joined")) {
-    showNotice("Welcome to the swarm! Your first follows are on their way.", "success");
+    showNotice(
+      progress.paused
+        ? "Welcome to the swarm! Your follows are paused; resume them when you're ready."
+        : "Welcome to the swarm! Your first follows are on their way.",
+      "success",
+    );
   }
-  await load();
 
+  // Each action reloads inside runAction, so a failed reload is shown (or signs in) too.
+  const act = (button, call, success, focusAfter) =>
+    button.addEventListener("click", async () => {
+      const done = await runAction(button, async () => {
+        await call();
+        await load();
+        return true;
+      }, { success });
+      if (done && focusAfter) $(focusAfter).focus();
+    });
   $("#period").addEventListener("change", () => runAction($("#period"), loadChart));
   $("#refresh").addEventListener("click", () => runAction($("#refresh"), load));
-  $("#pause").addEventListener("click", async () => {
-    if (await runAction($("#pause"), () => api.post("/api/v1/follows/pause"), { success: "Follows paused." })) {
-      await load();
-      $("#resume").focus();
-    }
-  });
-  $("#resume").addEventListener("click", async () => {
-    if (await runAction($("#resume"), () => api.post("/api/v1/follows/resume"), { success: "Follows resumed." })) {
-      await load();
-      $("#pause").focus();
-    }
-  });
+  act($("#pause"), () => api.post("/api/v1/follows/pause"), "Follows paused.", "#resume");
+  act($("#resume"), () => api.post("/api/v1/follows/resume"), "Follows resumed.", "#pause");
   $("#leave").addEventListener("click", async () => {
     if ((await confirmDialog($("#leave-dialog"))) !== "leave") return;
-    if (
-      await runAction($("#leave"), () => api.post("/api/v1/roster/leave"), {
-        success: "You've left the roster. You can join again at any time.",
-      })
-    ) {
+    const left = await runAction($("#leave"), async () => {
+      await api.post("/api/v1/roster/leave");
       await load();
-    }
+      return true;
+    }, { success: "You've left the roster. You can join again at any time." });
+    if (left) $("#rejoin").focus();
   });
 });

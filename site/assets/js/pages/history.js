@@ -1,13 +1,22 @@
 // History: the follows your account made, newest first, filtered by status, a page at a time.
 import { api } from "../api.js";
 import { formatDateTime, STATUS_NAMES } from "../format.js";
-import { $, el, page, runAction, startPage } from "../layout.js";
+import { $, el } from "../dom.js";
+import { downloadFollowsCsv } from "../exports.js";
+import { page, runAction, startPage } from "../layout.js";
 
+// Why a follow was skipped or failed, as the follow worker records it.
 const REASONS = {
-  not_found: "The artist no longer exists on Spotify",
-  forbidden: "Spotify refused this follow",
+  already_followed: "You already followed this artist",
+  target_inactive: "The artist left the roster before the follow",
+  spotify_400: "Spotify refused this artist",
+  spotify_403: "Spotify refused this follow",
+  spotify_404: "The artist no longer exists on Spotify",
 };
+const OTHER_REASON = "Spotify didn't accept this follow";
 const PAGE_SIZE = 25;
+// A filtered page can come back empty while older pages still match: fetch on, a few at most.
+const MAX_EMPTY_PAGES = 5;
 let cursor = null;
 
 function row(item) {
@@ -22,20 +31,23 @@ function row(item) {
       el("a", { href: `https://open.spotify.com/artist/${encodeURIComponent(item.artist_id)}`, rel: "noopener" }, item.artist_id),
     ),
     el("td", { "data-label": "Status" }, el("span", { class: `badge ${badge}` }, STATUS_NAMES[item.status] || item.status)),
-    el("td", { "data-label": "Note" }, item.reason ? REASONS[item.reason] || item.reason.replaceAll("_", " ") : ""),
+    el("td", { "data-label": "Note" }, item.reason ? REASONS[item.reason] || OTHER_REASON : ""),
   );
 }
 
 async function loadPage({ reset }) {
   if (reset) cursor = null;
   const status = $("#status").value;
-  const result = await api.get("/api/v1/follows/history", {
-    query: { status: status || null, cursor, limit: PAGE_SIZE },
-  });
   const rows = $("#history-rows");
   if (reset) rows.replaceChildren();
-  rows.append(...result.items.map(row));
-  cursor = result.next_cursor;
+  for (let fetched = 0; fetched < MAX_EMPTY_PAGES; fetched += 1) {
+    const result = await api.get("/api/v1/follows/history", {
+      query: { status: status || null, cursor, limit: PAGE_SIZE },
+    });
+    rows.append(...result.items.map(row));
+    cursor = result.next_cursor;
+    if (result.items.length || !cursor) break;
+  }
   $("#more").hidden = !cursor;
   $("#history-empty").hidden = rows.children.length > 0 || Boolean(cursor);
 }
@@ -43,6 +55,7 @@ async function loadPage({ reset }) {
 page(async () => {
   const { me } = await startPage({ page: "history" });
   $("#export-csv").hidden = me.tier !== "premium";
+  $("#export-csv").addEventListener("click", () => downloadFollowsCsv($("#export-csv")));
   await loadPage({ reset: true });
   $("#status").addEventListener("change", () => runAction($("#status"), () => loadPage({ reset: true })));
   $("#filter-form").addEventListener("submit", (event) => event.preventDefault());

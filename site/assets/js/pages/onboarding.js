@@ -1,6 +1,7 @@
 // Onboarding: claim the artist profile (after a preview), add and verify an email, join.
 import { api } from "../api.js";
-import { $, clearNotice, el, page, runAction, showNotice, startPage } from "../layout.js";
+import { $, el } from "../dom.js";
+import { clearNotice, page, runAction, showNotice, startPage } from "../layout.js";
 
 function initials(name) {
   return (name || "?")
@@ -22,7 +23,7 @@ function artistCard(artist) {
       "div",
       {},
       el("p", { class: "figure", id: "artist-name" }, artist.name || "(no name)"),
-      el("a", { href: artist.spotify_url || `https://open.spotify.com/artist/${artist.id}`, rel: "noopener" }, "Open on Spotify"),
+      el("a", { href: `https://open.spotify.com/artist/${encodeURIComponent(artist.id)}`, rel: "noopener" }, "Open on Spotify"),
     ),
   );
 }
@@ -80,7 +81,11 @@ function renderJoin(me) {
   if (joined) {
     state.replaceChildren(el("p", {}, "You're on the roster. ", el("a", { href: "/dashboard" }, "See your progress")));
   } else if (!ready) {
-    state.replaceChildren(el("p", { class: "muted", id: "join-why" }, "Claim your artist profile first."));
+    const why =
+      me.artist.claim_status === "pending"
+        ? "Your artist claim is waiting for an operator's approval; you can join once it's approved."
+        : "Claim your artist profile first.";
+    state.replaceChildren(el("p", { class: "muted", id: "join-why" }, why));
     button.setAttribute("aria-describedby", "join-why");
   } else {
     state.replaceChildren();
@@ -97,9 +102,14 @@ function render(me) {
 page(async () => {
   let { me } = await startPage({ page: "onboarding" });
   render(me);
-  api.get("/api/v1/plans").then((catalog) => {
-    $("#per-hour").textContent = String(catalog.plans[0]?.follows_per_hour ?? 30);
-  }, () => {});
+  // The pace of the member's own plan (the sentence reads fine with its default if this fails).
+  api.get("/api/v1/plans").then(
+    (catalog) => {
+      const plan = catalog.plans.find((candidate) => candidate.tier === me.tier);
+      if (plan) $("#per-hour").textContent = String(plan.follows_per_hour);
+    },
+    () => {},
+  );
 
   const form = $("#artist-form");
   const previewBox = $("#artist-preview-card");

@@ -1,6 +1,8 @@
 // Settings: email address and mail preferences, data export, account deletion.
 import { api } from "../api.js";
-import { $, confirmDialog, el, page, runAction, startPage } from "../layout.js";
+import { $, el } from "../dom.js";
+import { downloadExport, downloadFollowsCsv } from "../exports.js";
+import { confirmDialog, page, runAction, startPage } from "../layout.js";
 
 const MAIL_KINDS = {
   welcome: "A welcome mail when your address is verified",
@@ -42,17 +44,8 @@ function renderPreferences(preferences) {
   );
 }
 
-function download(filename, text, type) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const link = el("a", { href: url, download: filename, hidden: true });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 0);
-}
-
 page(async () => {
-  let { me } = await startPage({ page: "settings" });
+  const { me } = await startPage({ page: "settings" });
   renderEmail(me);
   $("#export-csv").hidden = me.tier !== "premium";
   const { preferences } = await api.get("/api/v1/me/email/preferences");
@@ -65,8 +58,7 @@ page(async () => {
       success: `We sent a verification link to ${address}.`,
     });
     if (updated) {
-      me = updated;
-      renderEmail(me);
+      renderEmail(updated);
       $("#email-form").reset();
     }
   });
@@ -81,12 +73,8 @@ page(async () => {
     if (saved) renderPreferences(saved.preferences);
   });
 
-  $("#export").addEventListener("click", async () => {
-    const data = await runAction($("#export"), () => api.get("/api/v1/me/export"), {
-      success: "Your data is downloading as followswarm-export.json.",
-    });
-    if (data) download("followswarm-export.json", JSON.stringify(data, null, 2), "application/json");
-  });
+  $("#export").addEventListener("click", () => downloadExport($("#export")));
+  $("#export-csv").addEventListener("click", () => downloadFollowsCsv($("#export-csv")));
 
   const confirmInput = $("#delete-confirm");
   const confirmButton = $("#delete-confirm-button");

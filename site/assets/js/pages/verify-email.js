@@ -6,6 +6,8 @@ page(async () => {
   await startPage({ page: "verify-email" });
   const state = document.getElementById("verify-state");
   const token = new URLSearchParams(window.location.search).get("token");
+  // The token is a credential: keep it out of the history and of later Referer headers.
+  window.history.replaceState(null, "", window.location.pathname);
   if (!token) {
     state.textContent = "This link has no verification token. Open the link from the email again.";
     return;

@@ -12,7 +12,7 @@ import io
 import json
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from followswarm.data.models import MemberModel, UsageWindowModel
@@ -135,6 +135,19 @@ def history(
     return {"items": items, "next_cursor": page.cursor}
 
 
+def _days(since: float | None, counted: Counter[str], now: float) -> list[str]:
+    """Every UTC day of the period, quiet ones included (a chart's bars then line up with the
+    calendar); ``all`` starts at the first day that has follows."""
+    last = datetime.fromtimestamp(now, UTC).date()
+    if since is not None:
+        first = datetime.fromtimestamp(since, UTC).date()
+    elif counted:
+        first = date.fromisoformat(min(counted))
+    else:
+        return []
+    return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+
+
 def stats(member_id: str, *, period: str, now: float) -> dict[str, Any]:
     if period not in PERIOD_SECONDS:
         raise SwarmError("period must be one of 24h, 7d, 30d, all", code="invalid_period")
@@ -152,7 +165,7 @@ def stats(member_id: str, *, period: str, now: float) -> dict[str, Any]:
             totals[target.status] += 1
             if target.status == "done":
                 daily[day] += 1
-    series = [{"date": d, "follows": daily[d]} for d in sorted(daily)]
+    series = [{"date": d, "follows": daily[d]} for d in _days(since if span else None, daily, now)]
     return {
         "period": period,
         "done": totals["done"],
