@@ -81,6 +81,19 @@ def run_checks(
             and "/health" in paths
         )
         checks.append(Check("/openapi.json", ok, f"HTTP {spec.status_code}, {len(paths)} paths"))
+    # The dashboard on the same origin: a page, one of its scripts, and a real 404.
+    dashboard = fetch("/dashboard")
+    if dashboard is not None:
+        ok = dashboard.status_code == 200 and "/assets/js/pages/dashboard.js" in dashboard.text
+        checks.append(Check("/dashboard", ok, f"HTTP {dashboard.status_code}"))
+    script = fetch("/assets/js/api.js")
+    if script is not None:
+        kind = script.headers.get("Content-Type", "")
+        ok = script.status_code == 200 and "javascript" in kind
+        checks.append(Check("/assets/js/api.js", ok, f"HTTP {script.status_code} {kind}"))
+    missing = fetch("/no-such-page")
+    if missing is not None:
+        checks.append(Check("site 404", missing.status_code == 404, f"HTTP {missing.status_code}"))
     return checks
 
 

@@ -195,8 +195,9 @@ def test_smoke_script_against_the_local_runtime(
     smoke = _script("smoke")
     assert smoke.main([local_runtime.api_url]) == 0
     out = capsys.readouterr().out
-    for path in ("/health", "/ready", "/openapi.json"):
+    for path in ("/health", "/ready", "/openapi.json", "/dashboard", "/assets/js/api.js"):
         assert f"PASS  {path}" in out
+    assert "PASS  site 404" in out
     # And it fails on a URL that serves nothing of ours.
     assert smoke.main([local_runtime.spotify_url, "--timeout", "5"]) == 1
 

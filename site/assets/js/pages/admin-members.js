@@ -6,6 +6,8 @@ import { page, runAction, startPage } from "../layout.js";
 import { markAdminNav } from "./admin-common.js";
 
 let cursor = null;
+// The search filters each scanned page, so a page can match nobody while later ones do.
+const MAX_EMPTY_PAGES = 5;
 
 /** The PATCH reply is the member's profile; the list shows flat rows (admin.list_members). */
 function rowFromProfile(profile) {
@@ -70,13 +72,16 @@ function row(member) {
 async function search({ reset }) {
   if (reset) cursor = null;
   const form = new FormData($("#member-search"));
-  const result = await api.get("/api/v1/admin/members", {
-    query: { search: form.get("search"), tier: form.get("tier"), status: form.get("status"), cursor, limit: 50 },
-  });
   const rows = $("#member-rows");
   if (reset) rows.replaceChildren();
-  rows.append(...result.items.map(row));
-  cursor = result.next_cursor;
+  for (let fetched = 0; fetched < MAX_EMPTY_PAGES; fetched += 1) {
+    const result = await api.get("/api/v1/admin/members", {
+      query: { search: form.get("search"), tier: form.get("tier"), status: form.get("status"), cursor, limit: 50 },
+    });
+    rows.append(...result.items.map(row));
+    cursor = result.next_cursor;
+    if (result.items.length || !cursor) break;
+  }
   $("#more").hidden = !cursor;
   $("#members-empty").hidden = rows.children.length > 0 || Boolean(cursor);
 }
