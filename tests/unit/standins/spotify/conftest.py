@@ -29,7 +29,8 @@ ALL_SCOPES = " ".join(
     ]
 )
 REPO_ROOT = Path(__file__).resolve().parents[4]
-# The description may live in the repo or beside it; SPOTIFY_OPENAPI_YML overrides both.
+# Spotify's description, vendored in docs/ (MIT, by sonallux; its licence beside it); a copy
+# beside the repo or SPOTIFY_OPENAPI_YML may stand in for it.
 OPENAPI_CANDIDATES = [
     os.environ.get("SPOTIFY_OPENAPI_YML", ""),
     str(REPO_ROOT / "spotify-openapi.yml"),
