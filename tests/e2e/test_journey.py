@@ -10,36 +10,17 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 import requests
 from playwright.sync_api import Page, expect
 
 from local.runtime import LocalRuntime
 from tests.e2e.browser import accessibility_violations, wait_ready
-from tests.integration.signin import bearer, new_user, sign_in_api_client
+from tests.e2e.members import join_roster, new_artist
+from tests.integration.signin import new_user, sign_in_api_client
 
 ARTIST_NAME = "Journey Band"
 EMAIL = "journey@example.com"
-
-
-def _artist(rt: LocalRuntime, name: str) -> str:
-    response = requests.post(f"{rt.spotify_url}/_fake/artists", json={"name": name}, timeout=10)
-    response.raise_for_status()
-    return str(response.json()["id"])
-
-
-def _member_on_roster(rt: LocalRuntime, name: str) -> dict[str, Any]:
-    """Another artist, signed in through the API (not the browser) and on the roster."""
-    session = sign_in_api_client(rt, new_user(rt, name))
-    for method, path, body in (
-        ("PUT", "/api/v1/me/artist", {"artist": _artist(rt, name)}),
-        ("POST", "/api/v1/roster/join", None),
-    ):
-        requests.request(
-            method, f"{rt.api_url}{path}", json=body, headers=bearer(session), timeout=30
-        ).raise_for_status()
-    return session
 
 
 def _advance(rt: LocalRuntime, seconds: int) -> None:
@@ -58,7 +39,8 @@ def _verification_link(rt: LocalRuntime) -> str:
 
 def test_artist_journey_from_connect_to_delete(page: Page, rt: LocalRuntime) -> None:
     for n in range(1, 4):
-        _member_on_roster(rt, f"Roster Artist {n}")
+        name = f"Roster Artist {n}"
+        join_roster(rt, sign_in_api_client(rt, new_user(rt, name)), name)
 
     # --- connect with Spotify (the stand-in's consent page), land on onboarding ---------------
     page.goto("/")
@@ -76,7 +58,7 @@ def test_artist_journey_from_connect_to_delete(page: Page, rt: LocalRuntime) -> 
     link.fill("not a link")
     page.get_by_role("button", name="Preview").click()
     expect(page.locator("#notice")).to_contain_text("doesn't look like a Spotify artist")
-    artist_id = _artist(rt, ARTIST_NAME)
+    artist_id = new_artist(rt, ARTIST_NAME)
     link.fill(f"https://open.spotify.com/artist/{artist_id}?si=share")
     page.get_by_role("button", name="Preview").click()
     expect(page.locator("#artist-name")).to_have_text(ARTIST_NAME)

@@ -26,6 +26,7 @@ from tests.e2e.browser import (
     wait_ready,
 )
 from tests.e2e.conftest import ADMIN_USER, UI_TIMEOUT_MS
+from tests.e2e.members import join_roster
 from tests.integration.signin import bearer, new_user, sign_in_api_client
 
 #: Who looks at each page: the anonymous visitor, a newcomer, a member with history, an admin.
@@ -45,30 +46,13 @@ class Cast:
     sessions: dict[str, dict[str, Any] | None]
 
 
-def _artist(rt: LocalRuntime, name: str) -> str:
-    response = requests.post(f"{rt.spotify_url}/_fake/artists", json={"name": name}, timeout=10)
-    response.raise_for_status()
-    return str(response.json()["id"])
-
-
-def _joined(rt: LocalRuntime, session: dict[str, Any], name: str) -> None:
-    for method, path, body in (
-        ("PUT", "/api/v1/me/artist", {"artist": _artist(rt, name)}),
-        ("PUT", "/api/v1/me/email", {"email": f"{name.split()[0].lower()}@example.com"}),
-        ("POST", "/api/v1/roster/join", None),
-    ):
-        requests.request(
-            method, f"{rt.api_url}{path}", json=body, headers=bearer(session), timeout=30
-        ).raise_for_status()
-
-
 @pytest.fixture(scope="module")
 def cast(rt: LocalRuntime) -> Cast:
     """A roster with a few hours of follows behind it, and one of each kind of viewer."""
     member = sign_in_api_client(rt, new_user(rt, "Screenshot Artist"))
-    _joined(rt, member, "Harbour Lights")
+    join_roster(rt, member, "Harbour Lights", email="harbour@example.com")
     for name in ("Velvet Static", "Moss Choir", "Paper Comets", "Lo Tide"):
-        _joined(rt, sign_in_api_client(rt, new_user(rt, name)), name)
+        join_roster(rt, sign_in_api_client(rt, new_user(rt, name)), name)
     requests.post(
         f"{rt.spotify_url}/_fake/users", json={"id": ADMIN_USER, "display_name": "Ops"}, timeout=10
     ).raise_for_status()

@@ -141,3 +141,21 @@ export async function signOut() {
     if (!(error instanceof ApiError) || error.status !== 401) throw error;
   }
 }
+
+// A filtered page can come back empty while later pages still match: read on, a few at most.
+const MAX_EMPTY_PAGES = 5;
+
+/**
+ * The next non-empty page of a cursor-paged list (``{items, next_cursor}``), reading past
+ * pages the server's filter emptied: ``{ items, cursor }``, ``cursor`` null at the end.
+ */
+export async function nextPage(path, query, cursor) {
+  let next = cursor;
+  for (let read = 0; read < MAX_EMPTY_PAGES; read += 1) {
+    const page = await api.get(path, { query: { ...query, cursor: next } });
+    next = page.next_cursor;
+    if (page.items.length || !next) return { items: page.items, cursor: next };
+  }
+  return { items: [], cursor: next };
+}
+

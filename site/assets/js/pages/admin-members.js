@@ -1,13 +1,11 @@
 // Admin: search members; suspend, reinstate, change role, approve artist claims.
-import { api } from "../api.js";
+import { api, nextPage } from "../api.js";
 import { TIER_NAMES } from "../format.js";
 import { $, el } from "../dom.js";
 import { page, runAction, startPage } from "../layout.js";
 import { markAdminNav } from "./admin-common.js";
 
 let cursor = null;
-// The search filters each scanned page, so a page can match nobody while later ones do.
-const MAX_EMPTY_PAGES = 5;
 
 /** The PATCH reply is the member's profile; the list shows flat rows (admin.list_members). */
 function rowFromProfile(profile) {
@@ -74,14 +72,10 @@ async function search({ reset }) {
   const form = new FormData($("#member-search"));
   const rows = $("#member-rows");
   if (reset) rows.replaceChildren();
-  for (let fetched = 0; fetched < MAX_EMPTY_PAGES; fetched += 1) {
-    const result = await api.get("/api/v1/admin/members", {
-      query: { search: form.get("search"), tier: form.get("tier"), status: form.get("status"), cursor, limit: 50 },
-    });
-    rows.append(...result.items.map(row));
-    cursor = result.next_cursor;
-    if (result.items.length || !cursor) break;
-  }
+  const query = { search: form.get("search"), tier: form.get("tier"), status: form.get("status"), limit: 50 };
+  const result = await nextPage("/api/v1/admin/members", query, cursor);
+  rows.append(...result.items.map(row));
+  cursor = result.cursor;
   $("#more").hidden = !cursor;
   $("#members-empty").hidden = rows.children.length > 0 || Boolean(cursor);
 }

@@ -1,5 +1,5 @@
 // History: the follows your account made, newest first, filtered by status, a page at a time.
-import { api } from "../api.js";
+import { nextPage } from "../api.js";
 import { formatDateTime, STATUS_NAMES } from "../format.js";
 import { $, el } from "../dom.js";
 import { downloadFollowsCsv } from "../exports.js";
@@ -15,8 +15,6 @@ const REASONS = {
 };
 const OTHER_REASON = "Spotify didn't accept this follow";
 const PAGE_SIZE = 25;
-// A filtered page can come back empty while older pages still match: fetch on, a few at most.
-const MAX_EMPTY_PAGES = 5;
 let cursor = null;
 
 function row(item) {
@@ -40,14 +38,9 @@ async function loadPage({ reset }) {
   const status = $("#status").value;
   const rows = $("#history-rows");
   if (reset) rows.replaceChildren();
-  for (let fetched = 0; fetched < MAX_EMPTY_PAGES; fetched += 1) {
-    const result = await api.get("/api/v1/follows/history", {
-      query: { status: status || null, cursor, limit: PAGE_SIZE },
-    });
-    rows.append(...result.items.map(row));
-    cursor = result.next_cursor;
-    if (result.items.length || !cursor) break;
-  }
+  const result = await nextPage("/api/v1/follows/history", { status, limit: PAGE_SIZE }, cursor);
+  rows.append(...result.items.map(row));
+  cursor = result.cursor;
   $("#more").hidden = !cursor;
   $("#history-empty").hidden = rows.children.length > 0 || Boolean(cursor);
 }
